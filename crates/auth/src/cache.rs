@@ -1,0 +1,514 @@
+//! The token cache: hands out a valid credential, refreshes it ahead of expiry, single-flight.
+//!
+//! [`TokenCache<T>`] caches any credential `T` that a [`Fetch`] produces with a lifetime: a plain
+//! [`Token`](crate::Token), or a [`Session`](crate::Session) (token + discovered API root) for
+//! providers with discovery, so that a call never pairs a token with a root it does not belong to.
+//!
+//! * **Refresh ahead.** A credential is refreshed `margin` before it expires, where `margin` is a
+//!   fraction of its lifetime, capped, minus a little random jitter so that a fleet of processes
+//!   does not refresh in the same second ([`RefreshPolicy`]).
+//! * **Single flight.** However many callers arrive while no valid credential is cached, exactly
+//!   one fetch runs; every caller awaits the same result.
+//! * **Still-valid on failure.** When a refresh ahead of expiry fails transiently (transport,
+//!   timeout, 5xx), callers keep getting the old credential until it expires, and the refresh is
+//!   not retried for [`RefreshPolicy::retry_interval`]. A permanent failure (credentials refused)
+//!   is returned at once.
+//! * **Invalidation.** After the provider rejects a credential (401/403), [`TokenCache::invalidate_if`]
+//!   drops it, but only if it is still the cached one: a hundred concurrent 401s on the same stale
+//!   token cause one refresh, not a hundred.
+//! * **Time** comes from a [`Clock`]: [`SystemClock`] normally, [`ManualClock`] in tests.
+
+use crate::error::Error;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// A source of the current time.
+pub trait Clock: Send + Sync + std::fmt::Debug + 'static {
+    /// Now.
+    fn now(&self) -> Instant;
+}
+
+/// The real monotonic clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+}
+
+/// A clock that moves only when told to: for tests of expiry and refresh.
+#[derive(Debug)]
+pub struct ManualClock {
+    start: Instant,
+    offset: Mutex<Duration>,
+}
+
+impl ManualClock {
+    /// A clock standing at the current instant.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            start: Instant::now(),
+            offset: Mutex::new(Duration::ZERO),
+        })
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        *self.offset.lock().unwrap_or_else(|p| p.into_inner()) += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Instant {
+        self.start + *self.offset.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// When to refresh a cached credential.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RefreshPolicy {
+    /// Refresh this fraction of the lifetime before expiry (default 0.1)...
+    pub fraction: f64,
+    /// ...but never more than this long before expiry (default 5 minutes)...
+    pub max_margin: Duration,
+    /// ...and never less than this (default 10 seconds), unless the lifetime itself is shorter.
+    pub min_margin: Duration,
+    /// Up to this fraction of the margin is added at random (default 0.2), so that many
+    /// processes do not refresh at once. 0 disables jitter.
+    pub jitter: f64,
+    /// Lifetime assumed when the provider does not say (`None`: valid until invalidated).
+    pub default_lifetime: Option<Duration>,
+    /// After a failed refresh while the old credential is still valid, wait this long before
+    /// trying again (default 5 seconds).
+    pub retry_interval: Duration,
+}
+
+impl Default for RefreshPolicy {
+    fn default() -> Self {
+        Self {
+            fraction: 0.1,
+            max_margin: Duration::from_secs(300),
+            min_margin: Duration::from_secs(10),
+            jitter: 0.2,
+            default_lifetime: None,
+            retry_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RefreshPolicy {
+    /// The policy without jitter (deterministic: for tests).
+    pub fn without_jitter(mut self) -> Self {
+        self.jitter = 0.0;
+        self
+    }
+
+    /// The policy with a default lifetime for credentials whose lifetime is unknown.
+    pub fn default_lifetime(mut self, lifetime: Option<Duration>) -> Self {
+        self.default_lifetime = lifetime;
+        self
+    }
+
+    /// How long before expiry a credential of `lifetime` is refreshed.
+    pub fn margin(&self, lifetime: Duration) -> Duration {
+        let fraction = if self.fraction.is_finite() {
+            self.fraction.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let mut margin = lifetime
+            .mul_f64(fraction)
+            .clamp(self.min_margin.min(self.max_margin), self.max_margin);
+        if self.jitter > 0.0 && self.jitter.is_finite() {
+            margin += margin.mul_f64(self.jitter.min(1.0) * fastrand::f64());
+        }
+        // Never refresh before half the lifetime has passed.
+        margin.min(lifetime / 2)
+    }
+}
+
+/// A credential with the lifetime it was issued with.
+#[derive(Debug)]
+pub struct Expiring<T> {
+    /// The credential.
+    pub value: T,
+    /// Its lifetime from now; `None` when unknown.
+    pub lifetime: Option<Duration>,
+}
+
+/// Something that produces a fresh credential.
+pub trait Fetch<T>: Send + Sync + 'static {
+    /// Fetches a fresh credential.
+    fn fetch(&self) -> BoxFuture<'static, Result<Expiring<T>, Error>>;
+}
+
+impl<T, F> Fetch<T> for F
+where
+    F: Fn() -> BoxFuture<'static, Result<Expiring<T>, Error>> + Send + Sync + 'static,
+{
+    fn fetch(&self) -> BoxFuture<'static, Result<Expiring<T>, Error>> {
+        self()
+    }
+}
+
+struct Entry<T> {
+    value: Arc<T>,
+    refresh_at: Option<Instant>,
+    expires_at: Option<Instant>,
+}
+
+impl<T> Clone for Entry<T> {
+    fn clone(&self) -> Self {
+        Self {
+            value: self.value.clone(),
+            refresh_at: self.refresh_at,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+type Inflight<T> = Shared<BoxFuture<'static, Result<Arc<T>, Error>>>;
+
+struct State<T> {
+    current: Option<Entry<T>>,
+    inflight: Option<Inflight<T>>,
+    last_failure: Option<Instant>,
+    fetches: u64,
+}
+
+struct Inner<T> {
+    fetch: Box<dyn Fetch<T>>,
+    policy: RefreshPolicy,
+    clock: Arc<dyn Clock>,
+    state: Mutex<State<T>>,
+}
+
+/// A cache of one credential. Cheap to clone (clones share the cache).
+pub struct TokenCache<T> {
+    inner: Arc<Inner<T>>,
+}
+
+impl<T> Clone for TokenCache<T> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for TokenCache<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.inner.lock();
+        f.debug_struct("TokenCache")
+            .field("cached", &state.current.is_some())
+            .field("fetches", &state.fetches)
+            .field("policy", &self.inner.policy)
+            .finish()
+    }
+}
+
+impl<T> Inner<T> {
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        // The lock is never held across an await or a user callback that could panic midway
+        // through an update, so a poisoned state is still consistent.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl<T: Send + Sync + 'static> TokenCache<T> {
+    /// A cache over `fetch` with the system clock.
+    pub fn new(fetch: impl Fetch<T>, policy: RefreshPolicy) -> Self {
+        Self::with_clock(fetch, policy, Arc::new(SystemClock))
+    }
+
+    /// A cache over `fetch` with a given clock.
+    pub fn with_clock(fetch: impl Fetch<T>, policy: RefreshPolicy, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                fetch: Box::new(fetch),
+                policy,
+                clock,
+                state: Mutex::new(State {
+                    current: None,
+                    inflight: None,
+                    last_failure: None,
+                    fetches: 0,
+                }),
+            }),
+        }
+    }
+
+    /// A valid credential: the cached one, or a fresh one.
+    pub async fn get(&self) -> Result<Arc<T>, Error> {
+        let (inflight, fallback) = {
+            let mut state = self.inner.lock();
+            let now = self.inner.clock.now();
+            let mut fallback = None;
+            if let Some(entry) = &state.current {
+                let expired = entry.expires_at.is_some_and(|at| now >= at);
+                let due = entry.refresh_at.is_some_and(|at| now >= at);
+                if !expired && !due {
+                    return Ok(entry.value.clone());
+                }
+                if !expired {
+                    // Inside the refresh window: keep serving the valid credential while a
+                    // refresh runs or after one failed recently.
+                    let backing_off = state.last_failure.is_some_and(|at| {
+                        now.saturating_duration_since(at) < self.inner.policy.retry_interval
+                    });
+                    if backing_off || state.inflight.is_some() {
+                        return Ok(entry.value.clone());
+                    }
+                    fallback = Some(entry.value.clone());
+                } else {
+                    state.current = None;
+                }
+            }
+            let inflight = match &state.inflight {
+                Some(f) => f.clone(),
+                None => {
+                    let f = self.start_fetch();
+                    state.inflight = Some(f.clone());
+                    f
+                }
+            };
+            (inflight, fallback)
+        };
+        match inflight.await {
+            Ok(value) => Ok(value),
+            Err(e) => match fallback {
+                Some(old) if e.is_transient() => {
+                    tracing::warn!(error = %e, "token refresh failed; using the still-valid token");
+                    Ok(old)
+                }
+                _ => Err(e),
+            },
+        }
+    }
+
+    fn start_fetch(&self) -> Inflight<T> {
+        let inner = self.inner.clone();
+        let fetch = inner.fetch.fetch();
+        async move {
+            let started = inner.clock.now();
+            let result = fetch.await;
+            let mut state = inner.lock();
+            state.inflight = None;
+            state.fetches += 1;
+            match result {
+                Ok(Expiring { value, lifetime }) => {
+                    let lifetime = lifetime.or(inner.policy.default_lifetime);
+                    let value = Arc::new(value);
+                    state.current = Some(Entry {
+                        value: value.clone(),
+                        refresh_at: lifetime
+                            .and_then(|l| started.checked_add(l - inner.policy.margin(l))),
+                        expires_at: lifetime.and_then(|l| started.checked_add(l)),
+                    });
+                    state.last_failure = None;
+                    Ok(value)
+                }
+                Err(e) => {
+                    state.last_failure = Some(inner.clock.now());
+                    Err(e)
+                }
+            }
+        }
+        .boxed()
+        .shared()
+    }
+
+    /// Drops the cached credential if `rejected` says it is the one the provider rejected.
+    /// Returns whether it was dropped.
+    pub fn invalidate_if(&self, rejected: impl FnOnce(&T) -> bool) -> bool {
+        let mut state = self.inner.lock();
+        if state.current.as_ref().is_some_and(|e| rejected(&e.value)) {
+            state.current = None;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Drops the cached credential, whatever it is.
+    pub fn invalidate(&self) {
+        self.inner.lock().current = None;
+    }
+
+    /// How many fetches have completed (successfully or not).
+    pub fn fetch_count(&self) -> u64 {
+        self.inner.lock().fetches
+    }
+
+    /// The clock the cache uses.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A fetcher that counts calls and returns `token-N` with the given lifetime, or errors from
+    /// a script.
+    fn counting(
+        lifetime: Option<Duration>,
+        script: Arc<Mutex<Vec<Result<(), Error>>>>,
+    ) -> (Arc<AtomicUsize>, impl Fetch<String>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let c = calls.clone();
+        let fetch = move || -> BoxFuture<'static, Result<Expiring<String>, Error>> {
+            let n = c.fetch_add(1, Ordering::SeqCst) + 1;
+            let step = script.lock().unwrap().pop();
+            Box::pin(async move {
+                tokio::task::yield_now().await;
+                match step {
+                    Some(Err(e)) => Err(e),
+                    _ => Ok(Expiring {
+                        value: format!("token-{n}"),
+                        lifetime,
+                    }),
+                }
+            })
+        };
+        (calls, fetch)
+    }
+
+    fn policy() -> RefreshPolicy {
+        RefreshPolicy::default().without_jitter()
+    }
+
+    #[tokio::test]
+    async fn reuses_then_refreshes_ahead_of_expiry() {
+        let clock = ManualClock::new();
+        let (calls, fetch) = counting(Some(Duration::from_secs(3600)), Default::default());
+        let cache = TokenCache::with_clock(fetch, policy(), clock.clone());
+        assert_eq!(*cache.get().await.unwrap(), "token-1");
+        clock.advance(Duration::from_secs(3299));
+        assert_eq!(*cache.get().await.unwrap(), "token-1");
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // margin = min(10% of 3600 s, 5 min) = 300 s: refreshed from 3300 s on.
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(*cache.get().await.unwrap(), "token-2");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn expired_credential_is_never_served() {
+        let clock = ManualClock::new();
+        let script = Arc::new(Mutex::new(vec![Err(Error::new(ErrorKind::Transport, "down"))]));
+        let (_, fetch) = counting(Some(Duration::from_secs(60)), Default::default());
+        let cache = TokenCache::with_clock(fetch, policy(), clock.clone());
+        cache.get().await.unwrap();
+        clock.advance(Duration::from_secs(61));
+        assert_eq!(*cache.get().await.unwrap(), "token-2");
+        // With the fetch failing after expiry, the error comes back.
+        let (_, fetch) = counting(Some(Duration::from_secs(60)), script);
+        let cache = TokenCache::with_clock(fetch, policy(), clock.clone());
+        assert_eq!(cache.get().await.unwrap_err().kind(), ErrorKind::Transport);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn single_flight_under_concurrency() {
+        let (calls, fetch) = counting(Some(Duration::from_secs(3600)), Default::default());
+        let cache = TokenCache::new(fetch, policy());
+        let tasks: Vec<_> = (0..100)
+            .map(|_| {
+                let c = cache.clone();
+                tokio::spawn(async move { c.get().await.map(|t| (*t).clone()) })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap(), "token-1");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn failing_fetch_is_shared_by_concurrent_callers() {
+        let gate = Arc::new(tokio::sync::Notify::new());
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (g, c) = (gate.clone(), calls.clone());
+        let fetch = move || -> BoxFuture<'static, Result<Expiring<String>, Error>> {
+            c.fetch_add(1, Ordering::SeqCst);
+            let g = g.clone();
+            Box::pin(async move {
+                g.notified().await;
+                Err(Error::new(ErrorKind::Auth, "refused"))
+            })
+        };
+        let cache = TokenCache::new(fetch, policy());
+        let callers = futures::future::join_all((0..50).map(|_| cache.get()));
+        let release = async {
+            for _ in 0..10 {
+                tokio::task::yield_now().await;
+            }
+            gate.notify_one();
+        };
+        let (results, ()) = futures::join!(callers, release);
+        assert!(results.iter().all(|r| r.as_ref().unwrap_err().is_auth()));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn transient_refresh_failure_keeps_valid_token_and_backs_off() {
+        let clock = ManualClock::new();
+        let script = Arc::new(Mutex::new(Vec::new()));
+        let (calls, fetch) = counting(Some(Duration::from_secs(3600)), script.clone());
+        let cache = TokenCache::with_clock(fetch, policy(), clock.clone());
+        cache.get().await.unwrap();
+        clock.advance(Duration::from_secs(3400));
+        script.lock().unwrap().push(Err(Error::new(ErrorKind::Api, "down").with_status(503)));
+        assert_eq!(*cache.get().await.unwrap(), "token-1");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        // Within the retry interval: no new attempt.
+        assert_eq!(*cache.get().await.unwrap(), "token-1");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        clock.advance(Duration::from_secs(5));
+        assert_eq!(*cache.get().await.unwrap(), "token-3");
+    }
+
+    #[tokio::test]
+    async fn permanent_refresh_failure_is_reported() {
+        let clock = ManualClock::new();
+        let script = Arc::new(Mutex::new(Vec::new()));
+        let (_, fetch) = counting(Some(Duration::from_secs(3600)), script.clone());
+        let cache = TokenCache::with_clock(fetch, policy(), clock.clone());
+        cache.get().await.unwrap();
+        clock.advance(Duration::from_secs(3400));
+        script.lock().unwrap().push(Err(Error::new(ErrorKind::Auth, "invalid_client").with_status(400)));
+        assert!(cache.get().await.unwrap_err().is_auth());
+    }
+
+    #[tokio::test]
+    async fn invalidate_only_the_rejected_credential() {
+        let (calls, fetch) = counting(None, Default::default());
+        let cache = TokenCache::new(fetch, policy());
+        let first = cache.get().await.unwrap();
+        assert!(cache.invalidate_if(|t| *t == *first));
+        let second = cache.get().await.unwrap();
+        assert_eq!(*second, "token-2");
+        // A late 401 for the first token must not drop the second.
+        assert!(!cache.invalidate_if(|t| *t == *first));
+        assert_eq!(*cache.get().await.unwrap(), "token-2");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn margin_is_a_capped_fraction() {
+        let p = policy();
+        assert_eq!(p.margin(Duration::from_secs(7200)), Duration::from_secs(300));
+        assert_eq!(p.margin(Duration::from_secs(900)), Duration::from_secs(90));
+        assert_eq!(p.margin(Duration::from_secs(60)), Duration::from_secs(10));
+        assert_eq!(p.margin(Duration::from_secs(4)), Duration::from_secs(2));
+        let jittered = RefreshPolicy::default().margin(Duration::from_secs(7200));
+        assert!(jittered >= Duration::from_secs(300) && jittered <= Duration::from_secs(360));
+    }
+}

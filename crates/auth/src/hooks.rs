@@ -1,0 +1,307 @@
+//! The helper every provider's `ClientHooks` impl delegates to.
+//!
+//! * [`AuthHooks::pre`] drops the headers the provider does not want (progenitor's
+//!   `api-version`), takes a valid [`Session`] from the cache, routes the request to the
+//!   session's API root, refuses to send credentials to any other origin, and sets the auth
+//!   header (marked sensitive).
+//! * [`AuthHooks::exec`] sends; when the provider rejects the token (401, and 403 where a provider
+//!   says so), it invalidates exactly that token, gets a fresh session and resends **once** —
+//!   never a loop. Error answers are read (bounded) and the provider's message, code and request
+//!   id are attached to the response, so that converting a generated call's error into
+//!   [`Error`](crate::Error) keeps them.
+//! * [`AuthHooks::post`] turns transport failures into errors that name provider and operation.
+
+use crate::cache::TokenCache;
+use crate::error::{Error, ErrorKind, ResponseContext};
+use crate::http::{MAX_BODY, ensure_secure, error_from_response, read_limited};
+use crate::secret::AccessToken;
+use crate::token::Token;
+use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use std::borrow::Cow;
+use url::Url;
+
+/// The base URL generated clients of providers with a per-session API root are built with.
+/// [`AuthHooks::pre`] replaces it with the session's API root on every request; a request that
+/// somehow kept it would fail to resolve (`.invalid` is reserved) rather than go anywhere.
+pub const API_ROOT_PLACEHOLDER: &str = "https://api-root.sdk.invalid";
+
+/// A token and the API root it belongs to, obtained and cached together.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The access token.
+    pub token: Token,
+    /// Where API calls made with this token go (from discovery, a region, or configuration).
+    pub api_root: Url,
+}
+
+/// How a token is presented on API calls.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthScheme {
+    /// `Authorization: Bearer <token>` (RFC 6750).
+    Bearer,
+    /// `Authorization: Token <token>`.
+    Token,
+    /// The raw token in a header of its own (e.g. `api_key: <key>`).
+    Header(HeaderName),
+}
+
+impl AuthScheme {
+    /// The header this scheme sets.
+    pub fn header_name(&self) -> HeaderName {
+        match self {
+            AuthScheme::Bearer | AuthScheme::Token => AUTHORIZATION,
+            AuthScheme::Header(name) => name.clone(),
+        }
+    }
+
+    /// The header value for `token`, marked sensitive.
+    pub fn header_value(&self, token: &AccessToken) -> Result<HeaderValue, Error> {
+        let text = match self {
+            AuthScheme::Bearer => format!("Bearer {}", token.secret()),
+            AuthScheme::Token => format!("Token {}", token.secret()),
+            AuthScheme::Header(_) => token.secret().to_owned(),
+        };
+        let mut value = HeaderValue::from_str(&text).map_err(|_| {
+            Error::new(
+                ErrorKind::Auth,
+                "the token contains characters that are not allowed in an HTTP header",
+            )
+        })?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+}
+
+/// The auth behaviour of one provider client. See the [module docs](self).
+#[derive(Clone)]
+pub struct AuthHooks {
+    provider: Cow<'static, str>,
+    sessions: TokenCache<Session>,
+    scheme: AuthScheme,
+    reject: Vec<u16>,
+    strip: Vec<HeaderName>,
+}
+
+impl std::fmt::Debug for AuthHooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthHooks")
+            .field("provider", &self.provider)
+            .field("scheme", &self.scheme)
+            .field("reject", &self.reject)
+            .field("sessions", &self.sessions)
+            .finish()
+    }
+}
+
+impl AuthHooks {
+    /// Hooks for `provider` over a session cache: bearer scheme, 401 rejects a token,
+    /// `api-version` is dropped.
+    pub fn new(provider: impl Into<Cow<'static, str>>, sessions: TokenCache<Session>) -> Self {
+        Self {
+            provider: provider.into(),
+            sessions,
+            scheme: AuthScheme::Bearer,
+            reject: vec![401],
+            strip: vec![HeaderName::from_static("api-version")],
+        }
+    }
+
+    /// How the token is presented.
+    pub fn scheme(mut self, scheme: AuthScheme) -> Self {
+        self.scheme = scheme;
+        self
+    }
+
+    /// The statuses that mean "this token is no longer accepted" (default: 401). XPKit adds 403.
+    pub fn reject_statuses(mut self, statuses: impl IntoIterator<Item = u16>) -> Self {
+        self.reject = statuses.into_iter().collect();
+        self
+    }
+
+    /// Also drop this header from every request.
+    pub fn strip_header(mut self, name: HeaderName) -> Self {
+        self.strip.push(name);
+        self
+    }
+
+    /// The provider's name.
+    pub fn provider(&self) -> &str {
+        &self.provider
+    }
+
+    /// The session cache.
+    pub fn sessions(&self) -> &TokenCache<Session> {
+        &self.sessions
+    }
+
+    /// Whether `status` means the token was rejected.
+    pub fn rejects(&self, status: reqwest::StatusCode) -> bool {
+        self.reject.contains(&status.as_u16())
+    }
+
+    fn context(&self, e: Error, operation: &str) -> Error {
+        e.with_provider(self.provider.clone())
+            .with_operation(operation.to_owned())
+    }
+
+    /// Before sending: strip headers, route to the session's API root, set the auth header.
+    pub async fn pre(&self, request: &mut reqwest::Request, operation: &str) -> Result<(), Error> {
+        for name in &self.strip {
+            request.headers_mut().remove(name);
+        }
+        let session = self
+            .sessions
+            .get()
+            .await
+            .map_err(|e| self.context(e, operation))?;
+        self.authorize(request, &session)
+            .map_err(|e| self.context(e, operation))
+    }
+
+    fn authorize(&self, request: &mut reqwest::Request, session: &Session) -> Result<(), Error> {
+        let url = route(request.url(), &session.api_root)?;
+        ensure_secure(&url, "API root")?;
+        *request.url_mut() = url;
+        let value = self.scheme.header_value(&session.token.access_token)?;
+        request.headers_mut().insert(self.scheme.header_name(), value);
+        Ok(())
+    }
+
+    /// Sends; on a rejected token, refreshes once and resends once. Error answers come back
+    /// with their body read and the mapped [`Error`] attached.
+    pub async fn exec(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        operation: &str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let retry = request.try_clone();
+        let sent = request.headers().get(self.scheme.header_name()).cloned();
+        let method = request.method().clone();
+        let mut response = http.execute(request).await?;
+        let mut note = None;
+        if self.rejects(response.status()) {
+            let invalidated = self.sessions.invalidate_if(|s| {
+                sent.is_some()
+                    && self.scheme.header_value(&s.token.access_token).ok() == sent
+            });
+            tracing::debug!(
+                provider = %self.provider, operation, status = response.status().as_u16(),
+                invalidated, "token rejected"
+            );
+            match retry {
+                Some(mut retry) => match self.sessions.get().await {
+                    Ok(session) => match self.authorize(&mut retry, &session) {
+                        Ok(()) => {
+                            tracing::debug!(provider = %self.provider, operation, %method, "resending once with a fresh token");
+                            response = http.execute(retry).await?;
+                        }
+                        Err(e) => note = Some(e),
+                    },
+                    Err(e) => note = Some(e),
+                },
+                // A streaming body cannot be replayed here: the caller rebuilds and resends.
+                None => {}
+            }
+        }
+        if response.status().is_client_error() || response.status().is_server_error() {
+            return self.attach_error(response, operation, note).await;
+        }
+        Ok(response)
+    }
+
+    async fn attach_error(
+        &self,
+        response: reqwest::Response,
+        operation: &str,
+        note: Option<Error>,
+    ) -> reqwest::Result<reqwest::Response> {
+        let status = response.status();
+        let version = response.version();
+        let headers = response.headers().clone();
+        let (body, _) = read_limited(response, MAX_BODY).await?;
+        let mut error = error_from_response(status.as_u16(), &headers, &body);
+        if let Some(note) = note {
+            let message = format!(
+                "{}; getting a fresh token failed: {}",
+                error.message().unwrap_or("rejected"),
+                note.message().unwrap_or("unknown error")
+            );
+            error = error.with_message(message);
+        }
+        let error = self.context(error, operation);
+        let mut rebuilt = http::Response::new(body);
+        *rebuilt.status_mut() = status;
+        *rebuilt.version_mut() = version;
+        *rebuilt.headers_mut() = headers;
+        rebuilt.extensions_mut().insert(ResponseContext(error));
+        Ok(reqwest::Response::from(rebuilt))
+    }
+
+    /// After sending: a transport failure becomes an error naming provider and operation.
+    pub fn post(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
+        operation: &str,
+    ) -> Result<(), Error> {
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.context(crate::error::describe_reqwest(e), operation)),
+        }
+    }
+}
+
+/// `url` moved onto `root` when it is on the placeholder base; otherwise it must already be on
+/// `root`'s origin (credentials never go to another host).
+fn route(url: &Url, root: &Url) -> Result<Url, Error> {
+    let text = url.as_str();
+    if let Some(rest) = text.strip_prefix(API_ROOT_PLACEHOLDER)
+        && (rest.is_empty() || rest.starts_with(['/', '?']))
+    {
+        let joined = format!("{}{rest}", root.as_str().trim_end_matches('/'));
+        return Url::parse(&joined)
+            .map_err(|e| Error::config(format!("cannot build the request URL: {e}")));
+    }
+    if url.origin() == root.origin() {
+        return Ok(url.clone());
+    }
+    Err(Error::config(format!(
+        "refusing to send credentials to {}: not the API root {}",
+        url.origin().ascii_serialization(),
+        root.origin().ascii_serialization()
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_placeholder_to_root() {
+        let root = Url::parse("https://e-eu.xink.io").unwrap();
+        let url = Url::parse(&format!("{API_ROOT_PLACEHOLDER}/api/1.0/account/info?x=1")).unwrap();
+        assert_eq!(
+            route(&url, &root).unwrap().as_str(),
+            "https://e-eu.xink.io/api/1.0/account/info?x=1"
+        );
+        let root = Url::parse("https://proxy.example/xink/").unwrap();
+        assert_eq!(
+            route(&url, &root).unwrap().as_str(),
+            "https://proxy.example/xink/api/1.0/account/info?x=1"
+        );
+        let other = Url::parse("https://evil.example/api").unwrap();
+        let e = route(&other, &root).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.to_string().contains("refusing to send credentials to https://evil.example"));
+    }
+
+    #[test]
+    fn schemes_set_sensitive_headers() {
+        let t = AccessToken::new("abc");
+        let v = AuthScheme::Bearer.header_value(&t).unwrap();
+        assert_eq!(v, "Bearer abc");
+        assert!(v.is_sensitive());
+        assert_eq!(AuthScheme::Token.header_value(&t).unwrap(), "Token abc");
+        assert!(AuthScheme::Bearer.header_value(&AccessToken::new("a\nb")).is_err());
+    }
+}

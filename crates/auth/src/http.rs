@@ -1,0 +1,246 @@
+//! HTTP helpers shared by token sources, hooks and raw requests: error mapping from a response,
+//! bounded body reads, and the HTTPS guard.
+
+use crate::error::{Error, ErrorBody, ErrorKind};
+use reqwest::header::HeaderMap;
+use url::Url;
+
+/// The most of an error or token response body the SDK reads (1 MiB). Larger bodies are
+/// truncated (errors) or rejected (token responses).
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// Headers a provider may use for its request id, in order of preference.
+const REQUEST_ID_HEADERS: &[&str] = &[
+    "x-request-id",
+    "request-id",
+    "x-correlation-id",
+    "x-ms-request-id",
+    "x-amzn-requestid",
+    "x-amz-request-id",
+    "cf-ray",
+];
+
+/// JSON fields that carry a provider's error message, in order of preference. Only these are
+/// ever copied into an [`Error`]; other fields (which might echo input) are not.
+const MESSAGE_FIELDS: &[&str] = &[
+    "error_description",
+    "message",
+    "Message",
+    "extra_info",
+    "detail",
+    "title",
+    "error_message",
+    "ErrorMessage",
+];
+
+/// JSON fields that carry a provider's error code.
+const CODE_FIELDS: &[&str] = &["error", "code", "Code", "error_code", "ErrorCode"];
+
+/// The longest provider message kept.
+const MAX_MESSAGE: usize = 500;
+
+/// The request id among `headers`, if any.
+pub fn request_id(headers: &HeaderMap) -> Option<String> {
+    REQUEST_ID_HEADERS.iter().find_map(|name| {
+        headers
+            .get(*name)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .map(|v| truncate(v, 200))
+    })
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// The provider's message and code from a JSON error body.
+pub fn message_and_code(body: &serde_json::Value) -> (Option<String>, Option<String>) {
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) if !s.trim().is_empty() => Some(truncate(s.trim(), MAX_MESSAGE)),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let Some(obj) = body.as_object() else {
+        return (text(body), None);
+    };
+    let message = MESSAGE_FIELDS
+        .iter()
+        .find_map(|k| obj.get(*k).and_then(text));
+    let code = CODE_FIELDS.iter().find_map(|k| obj.get(*k).and_then(text));
+    // `{"error": "text"}` without a description: the error is the message.
+    match (message, code) {
+        (None, Some(code)) if code.contains(' ') => (Some(code), None),
+        other => other,
+    }
+}
+
+/// Builds the error for an HTTP error answer from its status, headers and body.
+pub(crate) fn error_from_parts(status: u16, headers: &HeaderMap, body: ErrorBody<'_>) -> Error {
+    let kind = ErrorKind::for_status(status);
+    let mut error = Error::new(kind, "").with_status(status);
+    let (message, code) = match body {
+        ErrorBody::Unread => (None, None),
+        ErrorBody::Json(v) => message_and_code(v),
+        ErrorBody::Raw(bytes) => {
+            if bytes.is_empty() {
+                (Some("empty response body".to_owned()), None)
+            } else if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
+                message_and_code(&v)
+            } else {
+                let ctype = headers
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("unknown content type");
+                (
+                    Some(format!("non-JSON response body ({ctype}, {} bytes)", bytes.len())),
+                    None,
+                )
+            }
+        }
+    };
+    error = match message {
+        Some(m) => error.with_message(m),
+        None => error.with_message(
+            reqwest::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("error status"),
+        ),
+    };
+    if let Some(code) = code {
+        error = error.with_code(code);
+    }
+    if let Some(id) = request_id(headers) {
+        error = error.with_request_id(id);
+    }
+    error
+}
+
+/// Maps an error response whose body has been read.
+pub fn error_from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
+    error_from_parts(status, headers, ErrorBody::Raw(body))
+}
+
+/// Reads a response body, at most `limit` bytes. Returns the bytes and whether the body was
+/// longer than `limit` (the rest is not read).
+pub async fn read_limited(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<(bytes::Bytes, bool), reqwest::Error> {
+    if let Some(len) = response.content_length()
+        && len as usize <= limit
+    {
+        return Ok((response.bytes().await?, false));
+    }
+    let mut buf = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        if buf.len() + chunk.len() > limit {
+            let room = limit - buf.len();
+            buf.extend_from_slice(&chunk[..room]);
+            return Ok((buf.freeze(), true));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok((buf.freeze(), false))
+}
+
+/// The HTTPS guard: credentials go only to `https` URLs, or to plain `http` on a loopback
+/// address (`127.0.0.0/8`, `::1`, `localhost`) for tests and local fakes.
+pub fn ensure_secure(url: &Url, what: &str) -> Result<(), Error> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
+        scheme => Err(Error::config(format!(
+            "{what} must use https (got {scheme}://{}); credentials are never sent over plain http except to loopback",
+            url.host_str().unwrap_or("")
+        ))),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Parses `text` as an absolute http(s) URL with a host, for base URLs and API roots.
+pub fn parse_base_url(text: &str, what: &str) -> Result<Url, Error> {
+    let url = Url::parse(text.trim())
+        .map_err(|e| Error::config(format!("{what} is not a valid URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::config(format!(
+            "{what} must be an absolute http(s) URL with a host"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::config(format!(
+            "{what} must not have a query or fragment"
+        )));
+    }
+    ensure_secure(&url, what)?;
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn messages_come_from_known_fields_only() {
+        assert_eq!(
+            message_and_code(&json!({"error": "invalid_client", "error_description": "bad secret"})),
+            (Some("bad secret".into()), Some("invalid_client".into()))
+        );
+        assert_eq!(
+            message_and_code(&json!({"Message": "Authorization has been denied for this request."})),
+            (Some("Authorization has been denied for this request.".into()), None)
+        );
+        assert_eq!(
+            message_and_code(&json!({"error": "Not found here", "echo": "secret"})),
+            (Some("Not found here".into()), None)
+        );
+        assert_eq!(message_and_code(&json!({"other": 1})), (None, None));
+    }
+
+    #[test]
+    fn html_and_empty_bodies_are_described_not_echoed() {
+        let mut headers = HeaderMap::new();
+        headers.insert("content-type", "text/html".parse().unwrap());
+        headers.insert("x-request-id", "r-9".parse().unwrap());
+        let e = error_from_response(500, &headers, b"<html>secret-ish</html>");
+        assert_eq!(e.kind(), ErrorKind::Api);
+        assert_eq!(
+            e.to_string(),
+            "api error (HTTP 500): non-JSON response body (text/html, 23 bytes) [request id r-9]"
+        );
+        let e = error_from_response(401, &HeaderMap::new(), b"");
+        assert_eq!(e.kind(), ErrorKind::Auth);
+        assert_eq!(e.message(), Some("empty response body"));
+    }
+
+    #[test]
+    fn https_guard() {
+        let ok = |s: &str| ensure_secure(&Url::parse(s).unwrap(), "url").is_ok();
+        assert!(ok("https://auth.xink.io"));
+        assert!(ok("http://127.0.0.1:8080"));
+        assert!(ok("http://[::1]:1"));
+        assert!(ok("http://localhost:1"));
+        assert!(!ok("http://auth.xink.io"));
+        assert!(!ok("http://10.0.0.1"));
+        assert!(!ok("ftp://auth.xink.io"));
+        assert!(parse_base_url("not a url", "api root").is_err());
+        assert!(parse_base_url("https://e-eu.xink.io?x=1", "api root").is_err());
+    }
+}

@@ -1,0 +1,51 @@
+//! `sdk-auth`: the provider-neutral auth layer of the provider SDK workspace.
+//!
+//! Every provider crate (`xink-sdk`, ...) is a progenitor-generated client whose inner type
+//! holds an [`AuthHooks`]; its `ClientHooks` impl delegates to it. This crate knows nothing about
+//! any provider. Its pieces:
+//!
+//! | piece | what it does |
+//! |---|---|
+//! | [`ClientSecret`], [`AccessToken`], [`RefreshToken`], [`ApiKey`] | secrets with redacted `Debug`, no `Display`, no `Serialize` (on [`secrecy`]) |
+//! | [`TokenSource`], [`ClientCredentials`] | fetch a fresh token; the client-credentials grant (form body or HTTP Basic) |
+//! | [`parse_token_response`] | tolerant RFC 6749 token-response parser (`expires_in` number or string) |
+//! | [`TokenCache`] | refresh ahead of expiry, single flight, invalidate on rejection, keep a valid token on transient failure |
+//! | [`Session`] | a token and the API root it belongs to, cached together (providers with discovery) |
+//! | [`AuthHooks`] | what `ClientHooks::pre`/`exec`/`post` do: auth header, one refresh-and-resend on 401 (configurable 403) |
+//! | [`RawRequest`] | any method and path under the API root, JSON or multipart, through the same hooks |
+//! | [`Error`] | one error type: kind, provider, operation, status, provider code and message, request id |
+//!
+//! Crates used rather than written: [`secrecy`] for secrets, `reqwest` 0.13 (the one the
+//! generated clients use; rustls only), `futures`' `Shared` for single flight, `fastrand` for
+//! jitter. The `oauth2` crate is not used: its default features build a second reqwest, and the
+//! providers' token requests are a few lines each with quirks (Xink's Basic variant, Xref's
+//! non-RFC response) that are simpler written directly.
+//!
+//! # Security
+//!
+//! * Secrets never appear in `Debug`, `Display`, errors or logs; auth headers are marked
+//!   sensitive; bodies of token responses are never copied into errors.
+//! * Credentials are sent only over `https`, or plain `http` to loopback (tests); see
+//!   [`http::ensure_secure`].
+//! * [`AuthHooks::pre`] refuses to attach credentials to a request whose origin is not the
+//!   session's API root.
+
+mod cache;
+mod error;
+mod hooks;
+pub mod http;
+mod raw;
+mod secret;
+mod token;
+
+pub use cache::{Clock, Expiring, Fetch, ManualClock, RefreshPolicy, SystemClock, TokenCache};
+pub use error::{Error, ErrorKind, from_reqwest};
+pub use hooks::{API_ROOT_PLACEHOLDER, AuthHooks, AuthScheme, Session};
+pub use raw::{Multipart, RAW_OPERATION, RawRequest, RawResponse};
+pub use secret::{AccessToken, ApiKey, ClientId, ClientSecret, RefreshToken};
+pub use token::{
+    ClientAuth, ClientCredentials, Token, TokenSource, parse_token_response, read_token_response,
+};
+
+/// Re-exported so that provider crates and users name one version.
+pub use secrecy;

@@ -1,0 +1,348 @@
+//! Tokens, token sources, and the client-credentials grant.
+
+use crate::error::{Error, ErrorKind};
+use crate::http::{MAX_BODY, error_from_response, read_limited};
+use crate::secret::{AccessToken, ClientId, ClientSecret, RefreshToken};
+use futures::future::BoxFuture;
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::time::Duration;
+use url::Url;
+
+/// An access token as a token endpoint returned it.
+#[derive(Clone, Debug)]
+pub struct Token {
+    /// The token.
+    pub access_token: AccessToken,
+    /// `token_type`, when the provider sent one (`"bearer"`).
+    pub token_type: Option<String>,
+    /// How long the token lives from when it was issued (`expires_in`), when known.
+    pub expires_in: Option<Duration>,
+    /// A refresh token, when the provider sent one.
+    pub refresh_token: Option<RefreshToken>,
+    /// The granted scopes, when the provider echoed them.
+    pub scope: Option<String>,
+}
+
+impl Token {
+    /// A token with only its value.
+    pub fn new(access_token: impl Into<String>) -> Self {
+        Self {
+            access_token: AccessToken::new(access_token),
+            token_type: None,
+            expires_in: None,
+            refresh_token: None,
+            scope: None,
+        }
+    }
+}
+
+/// Something that fetches a fresh token: a client-credentials grant, a refresh-token grant, an
+/// authorization-code exchange.
+pub trait TokenSource: Send + Sync + 'static {
+    /// Fetches a new token from the provider.
+    fn fetch_token(&self) -> BoxFuture<'_, Result<Token, Error>>;
+}
+
+/// `expires_in` as a number or a numeric string (some servers send `"7200"`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Seconds {
+    Int(u64),
+    Float(f64),
+    Text(String),
+}
+
+impl Seconds {
+    fn to_duration(&self) -> Option<Duration> {
+        let secs = match self {
+            Seconds::Int(n) => *n as f64,
+            Seconds::Float(f) => *f,
+            Seconds::Text(s) => s.trim().parse::<f64>().ok()?,
+        };
+        // Negative, NaN or absurd (beyond ten years) lifetimes are treated as unknown.
+        (secs.is_finite() && (0.0..=315_360_000.0).contains(&secs))
+            .then(|| Duration::from_secs_f64(secs))
+    }
+}
+
+#[derive(Deserialize)]
+struct RawTokenResponse {
+    access_token: Option<serde_json::Value>,
+    #[serde(default)]
+    token_type: Option<String>,
+    #[serde(default)]
+    expires_in: Option<Seconds>,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+/// Parses an RFC 6749 §5.1 token response tolerantly: only `access_token` is required;
+/// `expires_in` may be a number or a numeric string; unknown fields are ignored. The body is
+/// never copied into the error (it may hold the token).
+pub fn parse_token_response(body: &[u8]) -> Result<Token, Error> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::new(ErrorKind::Decode, "token response body is empty"));
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        let what = if body.trim_ascii_start().starts_with(b"<") {
+            "token response is HTML, not JSON".to_owned()
+        } else {
+            format!(
+                "token response is not a JSON object: {}",
+                crate::error::serde_error_summary(&e)
+            )
+        };
+        Error::new(ErrorKind::Decode, what)
+    })?;
+    if !value.is_object() {
+        return Err(Error::new(
+            ErrorKind::Decode,
+            "token response is not a JSON object",
+        ));
+    }
+    let raw = RawTokenResponse::deserialize(value).map_err(|e| {
+        Error::new(
+            ErrorKind::Decode,
+            format!(
+                "token response has a field of the wrong type: {}",
+                crate::error::serde_error_summary(&e)
+            ),
+        )
+    })?;
+    let access_token = match raw.access_token {
+        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s,
+        Some(serde_json::Value::String(_)) => {
+            return Err(Error::new(ErrorKind::Decode, "token response has an empty `access_token`"));
+        }
+        Some(_) => {
+            return Err(Error::new(ErrorKind::Decode, "token response `access_token` is not a string"));
+        }
+        None => {
+            return Err(Error::new(ErrorKind::Decode, "token response has no `access_token`"));
+        }
+    };
+    Ok(Token {
+        access_token: AccessToken::new(access_token),
+        token_type: raw.token_type,
+        expires_in: raw.expires_in.as_ref().and_then(Seconds::to_duration),
+        refresh_token: raw.refresh_token.filter(|s| !s.is_empty()).map(RefreshToken::new),
+        scope: raw.scope,
+    })
+}
+
+/// How the client authenticates to the token endpoint (RFC 6749 §2.3.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// `client_id` and `client_secret` in the form body.
+    #[default]
+    RequestBody,
+    /// HTTP Basic: `Authorization: Basic base64(client_id:client_secret)`; the body carries
+    /// neither.
+    BasicAuth,
+}
+
+/// The OAuth 2.0 client-credentials grant (RFC 6749 §4.4): a form-encoded `POST` to the token
+/// endpoint with `grant_type=client_credentials` and the scopes, space-separated.
+#[derive(Clone)]
+pub struct ClientCredentials {
+    http: reqwest::Client,
+    provider: Cow<'static, str>,
+    token_url: Url,
+    client_id: ClientId,
+    client_secret: ClientSecret,
+    scopes: Vec<String>,
+    auth: ClientAuth,
+    extra: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("provider", &self.provider)
+            .field("token_url", &self.token_url.as_str())
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("scopes", &self.scopes)
+            .field("auth", &self.auth)
+            .finish()
+    }
+}
+
+impl ClientCredentials {
+    /// A grant against `token_url` (checked by the HTTPS guard).
+    pub fn new(
+        http: reqwest::Client,
+        provider: impl Into<Cow<'static, str>>,
+        token_url: Url,
+        client_id: ClientId,
+        client_secret: ClientSecret,
+    ) -> Result<Self, Error> {
+        crate::http::ensure_secure(&token_url, "token URL")?;
+        Ok(Self {
+            http,
+            provider: provider.into(),
+            token_url,
+            client_id,
+            client_secret,
+            scopes: Vec::new(),
+            auth: ClientAuth::default(),
+            extra: Vec::new(),
+        })
+    }
+
+    /// The scopes to request (sent space-separated in `scope`; omitted when empty).
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// How the client authenticates (body or HTTP Basic).
+    pub fn client_auth(mut self, auth: ClientAuth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// An extra form field sent with every token request (e.g. `audience`).
+    pub fn extra_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra.push((name.into(), value.into()));
+        self
+    }
+
+    /// The token endpoint.
+    pub fn token_url(&self) -> &Url {
+        &self.token_url
+    }
+
+    /// Requests a token.
+    pub async fn request_token(&self) -> Result<Token, Error> {
+        let ctx = |e: Error| {
+            e.with_provider(self.provider.clone())
+                .with_operation("get_token")
+        };
+        let mut form: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
+        if self.auth == ClientAuth::RequestBody {
+            form.push(("client_id", self.client_id.as_str()));
+            form.push(("client_secret", self.client_secret.secret()));
+        }
+        let scope = self.scopes.join(" ");
+        if !scope.is_empty() {
+            form.push(("scope", &scope));
+        }
+        for (k, v) in &self.extra {
+            form.push((k, v));
+        }
+        let mut request = self
+            .http
+            .post(self.token_url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&form);
+        if self.auth == ClientAuth::BasicAuth {
+            request = request.basic_auth(self.client_id.as_str(), Some(self.client_secret.secret()));
+        }
+        tracing::debug!(provider = %self.provider, url = %self.token_url, "requesting token");
+        let response = request.send().await.map_err(|e| ctx(crate::error::from_reqwest(e)))?;
+        read_token_response(response).await.map_err(ctx)
+    }
+}
+
+/// Reads a token endpoint's answer: a token on 2xx, otherwise an auth error (4xx) or a
+/// transient API error (5xx) carrying the OAuth `error` code and description.
+pub async fn read_token_response(response: reqwest::Response) -> Result<Token, Error> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let (body, truncated) = read_limited(response, MAX_BODY)
+        .await
+        .map_err(crate::error::from_reqwest)?;
+    if !status.is_success() {
+        let mut e = error_from_response(status.as_u16(), &headers, &body);
+        if status.is_client_error() && status.as_u16() != 429 {
+            e = Error::new(ErrorKind::Auth, e.message().unwrap_or("token request refused"))
+                .with_status(status.as_u16());
+            let (_, code) = serde_json::from_slice::<serde_json::Value>(&body)
+                .map(|v| crate::http::message_and_code(&v))
+                .unwrap_or_default();
+            if let Some(code) = code {
+                e = e.with_code(code);
+            }
+            if let Some(id) = crate::http::request_id(&headers) {
+                e = e.with_request_id(id);
+            }
+        }
+        return Err(e);
+    }
+    if truncated {
+        return Err(Error::new(ErrorKind::Decode, "token response is larger than 1 MiB"));
+    }
+    parse_token_response(&body).map_err(|e| e.with_status(status.as_u16()))
+}
+
+impl TokenSource for ClientCredentials {
+    fn fetch_token(&self) -> BoxFuture<'_, Result<Token, Error>> {
+        Box::pin(self.request_token())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_tolerantly() {
+        let t = parse_token_response(br#"{"access_token":"t1","expires_in":7200,"token_type":"bearer","x":1}"#).unwrap();
+        assert_eq!(t.access_token.secret(), "t1");
+        assert_eq!(t.expires_in, Some(Duration::from_secs(7200)));
+        assert_eq!(t.token_type.as_deref(), Some("bearer"));
+
+        let t = parse_token_response(br#"{"access_token":"t1","expires_in":"3600"}"#).unwrap();
+        assert_eq!(t.expires_in, Some(Duration::from_secs(3600)));
+        let t = parse_token_response(br#"{"access_token":"t1"}"#).unwrap();
+        assert_eq!(t.expires_in, None);
+        let t = parse_token_response(br#"{"access_token":"t1","expires_in":"soon"}"#).unwrap();
+        assert_eq!(t.expires_in, None);
+        let t = parse_token_response(br#"{"access_token":"t1","expires_in":-5}"#).unwrap();
+        assert_eq!(t.expires_in, None);
+    }
+
+    #[test]
+    fn malformed_bodies_are_clear_and_never_echo() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"", "token response body is empty"),
+            (b"<html>canary-tok</html>", "token response is HTML, not JSON"),
+            (b"{\"token\":\"canary-tok\"}", "token response has no `access_token`"),
+            (b"{\"access_token\":\"\"}", "token response has an empty `access_token`"),
+            (b"{\"access_token\":5}", "token response `access_token` is not a string"),
+            (b"[\"canary-tok\"]", "token response is not a JSON object"),
+            (b"{\"access_token\":\"canary-tok\",\"token_type\":7}", "a field of the wrong type"),
+            (b"{\"access_token\":\"canary-tok\"", "token response is not a JSON object"),
+        ];
+        for (body, expected) in cases {
+            let e = parse_token_response(body).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Decode);
+            let shown = format!("{e} {e:?}");
+            assert!(shown.contains(expected), "{shown}");
+            assert!(!shown.contains("canary-tok"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_secret() {
+        let cc = ClientCredentials::new(
+            reqwest::Client::new(),
+            "p",
+            Url::parse("https://auth.example").unwrap(),
+            ClientId::new("id"),
+            ClientSecret::new("canary-secret"),
+        )
+        .unwrap();
+        assert!(!format!("{cc:?}").contains("canary-secret"));
+        let t = Token::new("canary-secret");
+        assert!(!format!("{t:?}").contains("canary-secret"));
+    }
+}

@@ -1,0 +1,84 @@
+//! The one table of generation targets: spec file → crate → output file.
+
+/// One spec generated into one file of one crate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// Name used on the command line (`cargo xtask generate xink`).
+    pub name: &'static str,
+    /// The spec, relative to the workspace root.
+    pub spec: &'static str,
+    /// The provider crate's directory, relative to the workspace root.
+    pub krate: &'static str,
+    /// The generated file, relative to the workspace root.
+    pub output: &'static str,
+    /// The client's inner type (`with_inner_type`): the provider's auth state.
+    pub inner_type: &'static str,
+}
+
+/// Every target, in generation order.
+pub const TARGETS: &[Target] = &[Target {
+    name: "xink",
+    spec: "specs/xink.yaml",
+    krate: "crates/xink",
+    output: "crates/xink/src/generated.rs",
+    inner_type: "crate::auth::AuthState",
+}];
+
+/// The targets named on the command line (all of them when none is named). A name selects a
+/// target whose name equals it or starts with `name/` (so `xpkit` selects every XPKit service).
+pub fn select(names: &[String]) -> Result<Vec<Target>, String> {
+    if names.is_empty() {
+        return Ok(TARGETS.to_vec());
+    }
+    let mut selected = Vec::new();
+    for name in names {
+        let prefix = format!("{name}/");
+        let matching: Vec<Target> = TARGETS
+            .iter()
+            .filter(|t| t.name == name || t.name.starts_with(&prefix))
+            .copied()
+            .collect();
+        if matching.is_empty() {
+            let known: Vec<&str> = TARGETS.iter().map(|t| t.name).collect();
+            return Err(format!(
+                "unknown provider `{name}` (known: {})",
+                known.join(", ")
+            ));
+        }
+        for target in matching {
+            if !selected.contains(&target) {
+                selected.push(target);
+            }
+        }
+    }
+    Ok(selected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selects_all_by_default_and_by_name() {
+        assert_eq!(select(&[]).unwrap(), TARGETS.to_vec());
+        let xink = select(&["xink".to_owned()]).unwrap();
+        assert_eq!(xink.len(), 1);
+        assert_eq!(xink[0].output, "crates/xink/src/generated.rs");
+    }
+
+    #[test]
+    fn unknown_provider_is_named() {
+        let err = select(&["nope".to_owned()]).unwrap_err();
+        assert!(err.contains("unknown provider `nope`"), "{err}");
+        assert!(err.contains("xink"), "{err}");
+    }
+
+    #[test]
+    fn every_target_is_well_formed() {
+        for t in TARGETS {
+            assert!(t.spec.starts_with("specs/"), "{t:?}");
+            assert!(t.output.starts_with(t.krate), "{t:?}");
+            assert!(t.output.ends_with(".rs"), "{t:?}");
+        }
+    }
+}
