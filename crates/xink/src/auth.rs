@@ -1,0 +1,494 @@
+//! Xink credentials, scopes, the session (token + discovered API root), the client builder, and
+//! the `ClientHooks` impl that applies them to every call.
+//!
+//! A Xink session is obtained in two steps, both on `https://auth.xink.io`:
+//!
+//! 1. `POST /OAuth/Token`, OAuth 2.0 client credentials. By default `client_id` and
+//!    `client_secret` travel in the form body (current docs); [`ClientAuth::BasicAuth`] sends them
+//!    as HTTP Basic instead (legacy docs), with only `grant_type` and `scope` in the body.
+//! 2. `GET /Discovery` with `Authorization: Bearer <token>`, which names the account's data
+//!    center and `APIRoot`. Skipped when a data center is chosen with
+//!    [`ClientBuilder::region`].
+//!
+//! Token and root are cached together as one [`Session`] and refreshed together ahead of the
+//! token's expiry (`expires_in`; two hours when Xink does not say).
+
+use crate::generated::types::DiscoveryResult;
+use crate::region::{AUTH_URL, Region};
+use futures::future::BoxFuture;
+use progenitor_client::{ClientHooks, OperationInfo};
+use sdk_auth::{
+    AuthHooks, Clock, Error, ErrorKind, Expiring, RefreshPolicy, Session, SystemClock, TokenCache,
+};
+pub use sdk_auth::{ClientAuth, ClientId, ClientSecret};
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+/// The provider name in errors and logs.
+pub const PROVIDER: &str = "xink";
+
+/// Environment variable holding the API user's client id.
+pub const ENV_CLIENT_ID: &str = "XINK_CLIENT_ID";
+/// Environment variable holding the API user's client secret.
+pub const ENV_CLIENT_SECRET: &str = "XINK_CLIENT_SECRET";
+
+/// The token lifetime Xink documents (two hours), used only when a token response has no
+/// `expires_in`. Xink has announced it may drop to 10–15 minutes, so `expires_in` always wins.
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
+
+/// An OAuth scope of the Xink API, requested space-separated in the token request.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Scope {
+    /// `employeeread`: read employees (needed for the employee list).
+    EmployeeRead,
+    /// `employeefieldsread`: read employee fields.
+    EmployeeFieldsRead,
+    /// `employeectrl`: change employees.
+    EmployeeCtrl,
+    /// `employeesignaturesread`: read employee signatures.
+    EmployeeSignaturesRead,
+    /// `signaturectrl`: change signatures.
+    SignatureCtrl,
+    /// `managedaccountsread`: read managed accounts (name not re-verified against Xink's docs).
+    ManagedAccountsRead,
+    /// `managedaccountsctrl`: change managed accounts (name not re-verified against Xink's docs).
+    ManagedAccountsCtrl,
+    /// Any other scope name, sent as given.
+    Other(String),
+}
+
+impl Scope {
+    /// The seven documented scopes.
+    pub const ALL: [Scope; 7] = [
+        Scope::EmployeeRead,
+        Scope::EmployeeFieldsRead,
+        Scope::EmployeeCtrl,
+        Scope::EmployeeSignaturesRead,
+        Scope::SignatureCtrl,
+        Scope::ManagedAccountsRead,
+        Scope::ManagedAccountsCtrl,
+    ];
+
+    /// The scope's name on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Scope::EmployeeRead => "employeeread",
+            Scope::EmployeeFieldsRead => "employeefieldsread",
+            Scope::EmployeeCtrl => "employeectrl",
+            Scope::EmployeeSignaturesRead => "employeesignaturesread",
+            Scope::SignatureCtrl => "signaturectrl",
+            Scope::ManagedAccountsRead => "managedaccountsread",
+            Scope::ManagedAccountsCtrl => "managedaccountsctrl",
+            Scope::Other(s) => s,
+        }
+    }
+}
+
+impl From<&str> for Scope {
+    fn from(s: &str) -> Self {
+        Scope::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .unwrap_or_else(|| Scope::Other(s.to_owned()))
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An API user's credentials (created by an account admin under Preferences → Admins).
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    /// The client id (older docs show the form `<id>@SRV`).
+    pub client_id: ClientId,
+    /// The client secret.
+    pub client_secret: ClientSecret,
+}
+
+impl Credentials {
+    /// Credentials from an id and a secret.
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        Self {
+            client_id: ClientId::new(client_id),
+            client_secret: ClientSecret::new(client_secret),
+        }
+    }
+
+    /// Credentials from `XINK_CLIENT_ID` and `XINK_CLIENT_SECRET`.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Credentials from any variable lookup (blank values count as unset). For tests and for
+    /// configuration systems other than the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        match (get(ENV_CLIENT_ID), get(ENV_CLIENT_SECRET)) {
+            (Some(id), Some(secret)) => Ok(Self::new(id.trim(), secret.trim())),
+            (id, secret) => {
+                let missing: Vec<&str> = [(ENV_CLIENT_ID, id.is_none()), (ENV_CLIENT_SECRET, secret.is_none())]
+                    .into_iter()
+                    .filter_map(|(n, m)| m.then_some(n))
+                    .collect();
+                Err(Error::config(format!(
+                    "Xink credentials not set: {} missing or empty",
+                    missing.join(" and ")
+                ))
+                .with_provider(PROVIDER))
+            }
+        }
+    }
+}
+
+/// The client's inner state: the auth hooks over the session cache. `Debug` shows no secret.
+#[derive(Clone, Debug)]
+pub struct AuthState {
+    pub(crate) hooks: AuthHooks,
+}
+
+impl AuthState {
+    /// The session cache (for inspection: how many sessions were fetched).
+    pub fn sessions(&self) -> &TokenCache<Session> {
+        self.hooks.sessions()
+    }
+}
+
+impl ClientHooks<AuthState> for crate::Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        self.inner
+            .hooks
+            .pre(request, info.operation_id)
+            .await
+            .map_err(Error::into_progenitor)
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.inner
+            .hooks
+            .exec(&self.client, request, info.operation_id)
+            .await
+    }
+
+    async fn post<E>(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        self.inner
+            .hooks
+            .post(result, info.operation_id)
+            .map_err(Error::into_progenitor)
+    }
+}
+
+/// Builds a [`Client`](crate::Client). See the [crate docs](crate) for an example.
+#[derive(Debug, Default)]
+#[must_use]
+pub struct ClientBuilder {
+    credentials: Option<Credentials>,
+    scopes: Vec<Scope>,
+    region: Region,
+    auth_url: Option<String>,
+    client_auth: ClientAuth,
+    http: Option<reqwest::Client>,
+    policy: Option<RefreshPolicy>,
+    clock: Option<Arc<dyn Clock>>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+}
+
+impl crate::Client {
+    /// A builder for a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The API root the current session uses (runs token + discovery if there is no session).
+    pub async fn api_root(&self) -> Result<Url, Error> {
+        Ok(self.inner.hooks.sessions().get().await?.api_root.clone())
+    }
+}
+
+impl ClientBuilder {
+    /// The API user's client id and secret.
+    ///
+    /// Important: when no credentials are given, [`build`](Self::build) reads
+    /// `XINK_CLIENT_ID` / `XINK_CLIENT_SECRET`; explicit credentials always win.
+    pub fn credentials(mut self, client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        self.credentials = Some(Credentials::new(client_id, client_secret));
+        self
+    }
+
+    /// Credentials built elsewhere (e.g. [`Credentials::from_env`]).
+    pub fn with_credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// The scopes to request, e.g. `[Scope::EmployeeRead, "employeefieldsread".into()]`.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Scope>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Where API calls go (default [`Region::Discover`]: ask discovery).
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = region;
+        self
+    }
+
+    /// The authorization server (default `https://auth.xink.io`): for proxies and tests.
+    pub fn auth_url(mut self, url: impl Into<String>) -> Self {
+        self.auth_url = Some(url.into());
+        self
+    }
+
+    /// How the client authenticates to the token endpoint (default: credentials in the body).
+    pub fn client_auth(mut self, auth: ClientAuth) -> Self {
+        self.client_auth = auth;
+        self
+    }
+
+    /// A `reqwest::Client` of your own (proxies, TLS roots). Timeouts set on this builder are
+    /// then ignored: configure them on your client.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// When to refresh the session (default: [`RefreshPolicy::default`], with a two-hour
+    /// lifetime assumed when Xink sends no `expires_in`).
+    pub fn refresh_policy(mut self, policy: RefreshPolicy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// The clock the session cache uses (default: the system clock). For tests.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Timeout of one whole request (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Timeout for establishing a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Builds the client without any network call; the first call fetches the session.
+    pub fn build(self) -> Result<crate::Client, Error> {
+        self.build_inner().map_err(|e| e.with_provider(PROVIDER))
+    }
+
+    /// Builds the client and establishes a session (token, and discovery unless a region is
+    /// set), so that bad credentials fail here rather than on the first call.
+    pub async fn connect(self) -> Result<crate::Client, Error> {
+        let client = self.build()?;
+        client.inner.hooks.sessions().get().await?;
+        Ok(client)
+    }
+
+    fn build_inner(self) -> Result<crate::Client, Error> {
+        let credentials = match self.credentials {
+            Some(c) => c,
+            None => Credentials::from_env()?,
+        };
+        if credentials.client_id.as_str().trim().is_empty() {
+            return Err(Error::config("the client id is empty"));
+        }
+        if credentials.client_secret.secret().is_empty() {
+            return Err(Error::config("the client secret is empty"));
+        }
+        for scope in &self.scopes {
+            let s = scope.as_str();
+            if s.is_empty() || s.contains(char::is_whitespace) {
+                return Err(Error::config(format!(
+                    "invalid scope `{s}`: scopes are single words"
+                )));
+            }
+        }
+        let auth_url = sdk_auth::http::parse_base_url(
+            self.auth_url.as_deref().unwrap_or(AUTH_URL),
+            "Xink auth URL",
+        )?;
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .user_agent(concat!("xink-sdk/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+                .timeout(self.timeout.unwrap_or(Duration::from_secs(30)))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| Error::config("cannot build the HTTP client").with_source(e))?,
+        };
+        let grant = sdk_auth::ClientCredentials::new(
+            http.clone(),
+            PROVIDER,
+            join(&auth_url, "OAuth/Token")?,
+            credentials.client_id,
+            credentials.client_secret,
+        )?
+        .scopes(self.scopes.iter().map(|s| s.as_str().to_owned()))
+        .client_auth(self.client_auth);
+        let fixed_root = self.region.api_root();
+        let discovery_url = join(&auth_url, "Discovery")?;
+        let session_http = http.clone();
+        let fetch = move || -> BoxFuture<'static, Result<Expiring<Session>, Error>> {
+            let grant = grant.clone();
+            let fixed_root = fixed_root.clone();
+            let discovery_url = discovery_url.clone();
+            let http = session_http.clone();
+            Box::pin(async move {
+                let token = grant.request_token().await?;
+                let api_root = match fixed_root {
+                    Some(root) => root,
+                    None => discover(&http, &discovery_url, &token).await?,
+                };
+                let lifetime = token.expires_in;
+                Ok(Expiring {
+                    value: Session { token, api_root },
+                    lifetime,
+                })
+            })
+        };
+        let policy = self.policy.unwrap_or_else(|| {
+            RefreshPolicy::default().default_lifetime(Some(DEFAULT_TOKEN_LIFETIME))
+        });
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let sessions = TokenCache::with_clock(fetch, policy, clock);
+        let hooks = AuthHooks::new(PROVIDER, sessions);
+        Ok(crate::Client::new_with_client(
+            sdk_auth::API_ROOT_PLACEHOLDER,
+            http,
+            AuthState { hooks },
+        ))
+    }
+}
+
+fn join(base: &Url, path: &str) -> Result<Url, Error> {
+    let text = format!("{}/{path}", base.as_str().trim_end_matches('/'));
+    Url::parse(&text).map_err(|e| Error::config(format!("cannot build `{path}` URL: {e}")))
+}
+
+/// `GET /Discovery` with the new token: the account's API root.
+async fn discover(http: &reqwest::Client, url: &Url, token: &sdk_auth::Token) -> Result<Url, Error> {
+    let ctx = |e: Error| e.with_provider(PROVIDER).with_operation("get_discovery");
+    let header = sdk_auth::AuthScheme::Bearer
+        .header_value(&token.access_token)
+        .map_err(ctx)?;
+    let response = http
+        .get(url.clone())
+        .header(reqwest::header::AUTHORIZATION, header)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|e| ctx(sdk_auth::from_reqwest(e)))?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let (body, _) = sdk_auth::http::read_limited(response, sdk_auth::http::MAX_BODY)
+        .await
+        .map_err(|e| ctx(sdk_auth::from_reqwest(e)))?;
+    if !status.is_success() {
+        let e = sdk_auth::http::error_from_response(status.as_u16(), &headers, &body);
+        let message = format!("discovery failed: {}", e.message().unwrap_or("error status"));
+        return Err(ctx(e.with_message(message)));
+    }
+    let decode = |what: &str| ctx(Error::new(ErrorKind::Decode, format!("discovery response {what}")).with_status(status.as_u16()));
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(decode("is empty"));
+    }
+    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
+        if body.trim_ascii_start().starts_with(b"<") {
+            decode("is HTML, not JSON")
+        } else {
+            decode("is not valid JSON")
+        }
+    })?;
+    if !value.is_object() {
+        return Err(decode("is not a JSON object"));
+    }
+    let result: DiscoveryResult = serde_json::from_value(value)
+        .map_err(|_| decode("lacks `Success` or has fields of the wrong type"))?;
+    if !result.success {
+        return Err(ctx(Error::new(ErrorKind::Auth, "discovery answered \"Success\": false").with_status(status.as_u16())));
+    }
+    let root = result
+        .api_root
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| decode("has no `APIRoot`"))?;
+    let root = sdk_auth::http::parse_base_url(root, "discovered APIRoot").map_err(ctx)?;
+    tracing::debug!(
+        provider = PROVIDER,
+        data_center = result.data_center_id.as_deref().unwrap_or("?"),
+        api_root = %root,
+        "discovered API root"
+    );
+    Ok(root)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_round_trip() {
+        for s in Scope::ALL {
+            assert_eq!(Scope::from(s.as_str()), s);
+        }
+        assert_eq!(Scope::from("future"), Scope::Other("future".into()));
+    }
+
+    #[test]
+    fn credentials_from_lookup() {
+        let c = Credentials::from_lookup(|n| Some(format!("{n}-value"))).unwrap();
+        assert_eq!(c.client_id.as_str(), "XINK_CLIENT_ID-value");
+        let e = Credentials::from_lookup(|n| (n == ENV_CLIENT_ID).then(|| "id".to_owned())).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.to_string().contains("XINK_CLIENT_SECRET missing"), "{e}");
+        let e = Credentials::from_lookup(|_| Some("  ".into())).unwrap_err();
+        assert!(e.to_string().contains("XINK_CLIENT_ID and XINK_CLIENT_SECRET"), "{e}");
+    }
+
+    #[test]
+    fn builder_rejects_bad_configuration() {
+        let e = crate::Client::builder().credentials("id", "").build().unwrap_err();
+        assert!(e.to_string().contains("client secret is empty"), "{e}");
+        let e = crate::Client::builder()
+            .credentials("id", "s")
+            .scopes(["employee read"])
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("invalid scope"), "{e}");
+        let e = crate::Client::builder()
+            .credentials("id", "s")
+            .auth_url("http://auth.xink.io")
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("must use https"), "{e}");
+    }
+}
