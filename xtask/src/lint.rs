@@ -70,7 +70,9 @@ pub fn lint(file: &str, spec: &Value) -> Vec<String> {
         Some(Value::String(v)) => fail(format!(
             "`openapi: {v}` is not supported: use OpenAPI 3.0.x (3.0.3); progenitor rejects 3.1"
         )),
-        Some(other) => fail(format!("`openapi` must be a string such as \"3.0.3\", not {other}")),
+        Some(other) => fail(format!(
+            "`openapi` must be a string such as \"3.0.3\", not {other}"
+        )),
         None => fail("missing `openapi: 3.0.3` (is this an OpenAPI document?)".into()),
     }
     match spec.get("paths") {
@@ -101,7 +103,9 @@ pub fn lint(file: &str, spec: &Value) -> Vec<String> {
                     ));
                 }
             }
-            Some(other) => fail(format!("{label}: `operationId` must be a string, not {other}")),
+            Some(other) => fail(format!(
+                "{label}: `operationId` must be a string, not {other}"
+            )),
         }
         if op.is_manual() {
             continue;
@@ -250,7 +254,10 @@ mod tests {
         }));
         let problems = lint("specs/t.yaml", &spec);
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].contains("operation get_user (GET /b)"), "{problems:?}");
+        assert!(
+            problems[0].contains("operation get_user (GET /b)"),
+            "{problems:?}"
+        );
         assert!(problems[0].contains("collides with operation getUser (GET /a)"));
     }
 
@@ -262,18 +269,36 @@ mod tests {
             "default": {"description": "err"}
         }}}}));
         let problems = lint("specs/t.yaml", &spec);
-        assert!(problems.iter().any(|p| p.contains("operation getA (GET /a): 2 different success responses")), "{problems:?}");
-        assert!(problems.iter().any(|p| p.contains("response `default` is not supported")), "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("operation getA (GET /a): 2 different success responses")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("response `default` is not supported")),
+            "{problems:?}"
+        );
     }
 
     #[test]
     fn multipart_must_be_manual() {
         let body = json!({"content": {"multipart/form-data": {"schema": {"type": "object"}}}});
-        let spec = spec_with(json!({"/up": {"post": {"operationId": "upload", "requestBody": body, "responses": {"200": {"description": "ok"}}}}}));
+        let spec = spec_with(
+            json!({"/up": {"post": {"operationId": "upload", "requestBody": body, "responses": {"200": {"description": "ok"}}}}}),
+        );
         let problems = lint("specs/t.yaml", &spec);
-        assert!(problems[0].contains("operation upload (POST /up): multipart/form-data cannot be generated"), "{problems:?}");
+        assert!(
+            problems[0]
+                .contains("operation upload (POST /up): multipart/form-data cannot be generated"),
+            "{problems:?}"
+        );
 
-        let spec = spec_with(json!({"/up": {"post": {"operationId": "upload", "x-manual": true, "requestBody": body, "responses": {"200": {"description": "ok"}}}}}));
+        let spec = spec_with(
+            json!({"/up": {"post": {"operationId": "upload", "x-manual": true, "requestBody": body, "responses": {"200": {"description": "ok"}}}}}),
+        );
         assert!(lint("specs/t.yaml", &spec).is_empty());
     }
 

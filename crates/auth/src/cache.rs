@@ -403,7 +403,10 @@ mod tests {
     #[tokio::test]
     async fn expired_credential_is_never_served() {
         let clock = ManualClock::new();
-        let script = Arc::new(Mutex::new(vec![Err(Error::new(ErrorKind::Transport, "down"))]));
+        let script = Arc::new(Mutex::new(vec![Err(Error::new(
+            ErrorKind::Transport,
+            "down",
+        ))]));
         let (_, fetch) = counting(Some(Duration::from_secs(60)), Default::default());
         let cache = TokenCache::with_clock(fetch, policy(), clock.clone());
         cache.get().await.unwrap();
@@ -465,7 +468,10 @@ mod tests {
         let cache = TokenCache::with_clock(fetch, policy(), clock.clone());
         cache.get().await.unwrap();
         clock.advance(Duration::from_secs(3400));
-        script.lock().unwrap().push(Err(Error::new(ErrorKind::Api, "down").with_status(503)));
+        script
+            .lock()
+            .unwrap()
+            .push(Err(Error::new(ErrorKind::Api, "down").with_status(503)));
         assert_eq!(*cache.get().await.unwrap(), "token-1");
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         // Within the retry interval: no new attempt.
@@ -483,7 +489,9 @@ mod tests {
         let cache = TokenCache::with_clock(fetch, policy(), clock.clone());
         cache.get().await.unwrap();
         clock.advance(Duration::from_secs(3400));
-        script.lock().unwrap().push(Err(Error::new(ErrorKind::Auth, "invalid_client").with_status(400)));
+        script.lock().unwrap().push(Err(
+            Error::new(ErrorKind::Auth, "invalid_client").with_status(400)
+        ));
         assert!(cache.get().await.unwrap_err().is_auth());
     }
 
@@ -504,7 +512,10 @@ mod tests {
     #[test]
     fn margin_is_a_capped_fraction() {
         let p = policy();
-        assert_eq!(p.margin(Duration::from_secs(7200)), Duration::from_secs(300));
+        assert_eq!(
+            p.margin(Duration::from_secs(7200)),
+            Duration::from_secs(300)
+        );
         assert_eq!(p.margin(Duration::from_secs(900)), Duration::from_secs(90));
         assert_eq!(p.margin(Duration::from_secs(60)), Duration::from_secs(10));
         assert_eq!(p.margin(Duration::from_secs(4)), Duration::from_secs(2));

@@ -144,6 +144,11 @@ impl Error {
         })
     }
 
+    /// Replaces the operation, whatever it was.
+    pub(crate) fn replace_operation(self, operation: impl Into<Cow<'static, str>>) -> Self {
+        self.edit(|i| i.operation = Some(operation.into()))
+    }
+
     /// Sets the HTTP status.
     pub fn with_status(self, status: u16) -> Self {
         self.edit(|i| i.status = Some(status))
@@ -401,11 +406,8 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                     return e.clone();
                 }
                 let status = response.status().as_u16();
-                let mut e = crate::http::error_from_parts(
-                    status,
-                    response.headers(),
-                    ErrorBody::Unread,
-                );
+                let mut e =
+                    crate::http::error_from_parts(status, response.headers(), ErrorBody::Unread);
                 if response.status().is_success() {
                     e = e.with_message("response status not documented for this operation");
                 }
@@ -501,7 +503,11 @@ mod tests {
             "xink: get_employee_fields: api error (HTTP 404): Employee not found [request id req-1]"
         );
         assert!(!e.is_transient());
-        assert!(Error::new(ErrorKind::Api, "x").with_status(503).is_transient());
+        assert!(
+            Error::new(ErrorKind::Api, "x")
+                .with_status(503)
+                .is_transient()
+        );
     }
 
     #[test]

@@ -163,7 +163,9 @@ impl AuthHooks {
         ensure_secure(&url, "API root")?;
         *request.url_mut() = url;
         let value = self.scheme.header_value(&session.token.access_token)?;
-        request.headers_mut().insert(self.scheme.header_name(), value);
+        request
+            .headers_mut()
+            .insert(self.scheme.header_name(), value);
         Ok(())
     }
 
@@ -182,26 +184,28 @@ impl AuthHooks {
         let mut note = None;
         if self.rejects(response.status()) {
             let invalidated = self.sessions.invalidate_if(|s| {
-                sent.is_some()
-                    && self.scheme.header_value(&s.token.access_token).ok() == sent
+                sent.is_some() && self.scheme.header_value(&s.token.access_token).ok() == sent
             });
             tracing::debug!(
                 provider = %self.provider, operation, status = response.status().as_u16(),
                 invalidated, "token rejected"
             );
-            match retry {
-                Some(mut retry) => match self.sessions.get().await {
+            // A streaming body cannot be replayed here (`retry` is `None`): the caller
+            // rebuilds and resends it.
+            if let Some(mut retry) = retry {
+                match self.sessions.get().await {
                     Ok(session) => match self.authorize(&mut retry, &session) {
                         Ok(()) => {
-                            tracing::debug!(provider = %self.provider, operation, %method, "resending once with a fresh token");
+                            tracing::debug!(
+                                provider = %self.provider, operation, %method,
+                                "resending once with a fresh token"
+                            );
                             response = http.execute(retry).await?;
                         }
                         Err(e) => note = Some(e),
                     },
                     Err(e) => note = Some(e),
-                },
-                // A streaming body cannot be replayed here: the caller rebuilds and resends.
-                None => {}
+                }
             }
         }
         if response.status().is_client_error() || response.status().is_server_error() {
@@ -292,7 +296,10 @@ mod tests {
         let other = Url::parse("https://evil.example/api").unwrap();
         let e = route(&other, &root).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Config);
-        assert!(e.to_string().contains("refusing to send credentials to https://evil.example"));
+        assert!(
+            e.to_string()
+                .contains("refusing to send credentials to https://evil.example")
+        );
     }
 
     #[test]
@@ -302,6 +309,10 @@ mod tests {
         assert_eq!(v, "Bearer abc");
         assert!(v.is_sensitive());
         assert_eq!(AuthScheme::Token.header_value(&t).unwrap(), "Token abc");
-        assert!(AuthScheme::Bearer.header_value(&AccessToken::new("a\nb")).is_err());
+        assert!(
+            AuthScheme::Bearer
+                .header_value(&AccessToken::new("a\nb"))
+                .is_err()
+        );
     }
 }

@@ -64,7 +64,9 @@ fn truncate(s: &str, max: usize) -> String {
 /// The provider's message and code from a JSON error body.
 pub fn message_and_code(body: &serde_json::Value) -> (Option<String>, Option<String>) {
     let text = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) if !s.trim().is_empty() => Some(truncate(s.trim(), MAX_MESSAGE)),
+        serde_json::Value::String(s) if !s.trim().is_empty() => {
+            Some(truncate(s.trim(), MAX_MESSAGE))
+        }
         serde_json::Value::Number(n) => Some(n.to_string()),
         _ => None,
     };
@@ -100,7 +102,10 @@ pub(crate) fn error_from_parts(status: u16, headers: &HeaderMap, body: ErrorBody
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("unknown content type");
                 (
-                    Some(format!("non-JSON response body ({ctype}, {} bytes)", bytes.len())),
+                    Some(format!(
+                        "non-JSON response body ({ctype}, {} bytes)",
+                        bytes.len()
+                    )),
                     None,
                 )
             }
@@ -200,12 +205,19 @@ mod tests {
     #[test]
     fn messages_come_from_known_fields_only() {
         assert_eq!(
-            message_and_code(&json!({"error": "invalid_client", "error_description": "bad secret"})),
+            message_and_code(
+                &json!({"error": "invalid_client", "error_description": "bad secret"})
+            ),
             (Some("bad secret".into()), Some("invalid_client".into()))
         );
         assert_eq!(
-            message_and_code(&json!({"Message": "Authorization has been denied for this request."})),
-            (Some("Authorization has been denied for this request.".into()), None)
+            message_and_code(
+                &json!({"Message": "Authorization has been denied for this request."})
+            ),
+            (
+                Some("Authorization has been denied for this request.".into()),
+                None
+            )
         );
         assert_eq!(
             message_and_code(&json!({"error": "Not found here", "echo": "secret"})),

@@ -35,7 +35,11 @@ struct Part {
 impl std::fmt::Debug for Multipart {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list()
-            .entries(self.parts.iter().map(|p| format!("{} ({} bytes)", p.name, p.data.len())))
+            .entries(
+                self.parts
+                    .iter()
+                    .map(|p| format!("{} ({} bytes)", p.name, p.data.len())),
+            )
             .finish()
     }
 }
@@ -84,7 +88,10 @@ impl Multipart {
             }
             if let Some(mime) = &p.mime {
                 part = part.mime_str(mime).map_err(|_| {
-                    Error::config(format!("multipart part `{}`: invalid MIME type `{mime}`", p.name))
+                    Error::config(format!(
+                        "multipart part `{}`: invalid MIME type `{mime}`",
+                        p.name
+                    ))
                 })?;
             }
             form = form.part(p.name.clone(), part);
@@ -146,7 +153,10 @@ impl<C, I> std::fmt::Debug for RawRequest<'_, C, I> {
         f.debug_struct("RawRequest")
             .field("method", &self.method)
             .field("path", &self.path)
-            .field("query", &self.query.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field(
+                "query",
+                &self.query.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -156,7 +166,12 @@ where
     C: ClientHooks<I> + ClientInfo<I>,
 {
     /// A request for `method` and `path` (relative to the API root, starting with `/`).
-    pub fn new(client: &'a C, hooks: &'a AuthHooks, method: Method, path: impl Into<String>) -> Self {
+    pub fn new(
+        client: &'a C,
+        hooks: &'a AuthHooks,
+        method: Method,
+        path: impl Into<String>,
+    ) -> Self {
         Self {
             client,
             hooks,
@@ -209,7 +224,10 @@ where
         let mut builder = self
             .client
             .client()
-            .request(self.method.clone(), format!("{API_ROOT_PLACEHOLDER}{}", self.path))
+            .request(
+                self.method.clone(),
+                format!("{API_ROOT_PLACEHOLDER}{}", self.path),
+            )
             .header(reqwest::header::ACCEPT, "application/json")
             .headers(self.headers.clone());
         if !self.query.is_empty() {
@@ -230,7 +248,7 @@ where
     pub async fn send(self) -> Result<RawResponse, Error> {
         let label = self.label();
         let result = self.send_inner().await;
-        result.map_err(|e| e.with_operation(label))
+        result.map_err(|e| relabel(e, label))
     }
 
     /// Sends the request and decodes a 2xx JSON answer into `T` (use `serde_json::Value` for
@@ -241,7 +259,7 @@ where
         let response = self.send().await?;
         response
             .json()
-            .map_err(|e| e.with_provider(provider).with_operation(label))
+            .map_err(|e| relabel(e.with_provider(provider), label))
     }
 
     async fn send_inner(&self) -> Result<RawResponse, Error> {
@@ -261,7 +279,10 @@ where
                 .await
                 .map_err(Error::from)?;
             let result = self.client.exec(request, &info).await;
-            self.client.post::<()>(&result, &info).await.map_err(Error::from)?;
+            self.client
+                .post::<()>(&result, &info)
+                .await
+                .map_err(Error::from)?;
             let response = result.map_err(crate::error::from_reqwest)?;
             // `exec` resends a replayable request itself; a multipart body is rebuilt here,
             // once, after `exec` invalidated the rejected token.
@@ -271,6 +292,15 @@ where
             }
             return finish(response, self.hooks.provider()).await;
         }
+    }
+}
+
+/// Names the raw request (`GET /path`) in an error that the hooks attributed to the generic
+/// raw operation; errors of other operations (the token request) keep their own name.
+fn relabel(e: Error, label: String) -> Error {
+    match e.operation() {
+        None | Some(RAW_OPERATION) => e.replace_operation(label),
+        Some(_) => e,
     }
 }
 

@@ -84,7 +84,10 @@ struct RawTokenResponse {
 /// never copied into the error (it may hold the token).
 pub fn parse_token_response(body: &[u8]) -> Result<Token, Error> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::new(ErrorKind::Decode, "token response body is empty"));
+        return Err(Error::new(
+            ErrorKind::Decode,
+            "token response body is empty",
+        ));
     }
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         let what = if body.trim_ascii_start().starts_with(b"<") {
@@ -115,20 +118,32 @@ pub fn parse_token_response(body: &[u8]) -> Result<Token, Error> {
     let access_token = match raw.access_token {
         Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s,
         Some(serde_json::Value::String(_)) => {
-            return Err(Error::new(ErrorKind::Decode, "token response has an empty `access_token`"));
+            return Err(Error::new(
+                ErrorKind::Decode,
+                "token response has an empty `access_token`",
+            ));
         }
         Some(_) => {
-            return Err(Error::new(ErrorKind::Decode, "token response `access_token` is not a string"));
+            return Err(Error::new(
+                ErrorKind::Decode,
+                "token response `access_token` is not a string",
+            ));
         }
         None => {
-            return Err(Error::new(ErrorKind::Decode, "token response has no `access_token`"));
+            return Err(Error::new(
+                ErrorKind::Decode,
+                "token response has no `access_token`",
+            ));
         }
     };
     Ok(Token {
         access_token: AccessToken::new(access_token),
         token_type: raw.token_type,
         expires_in: raw.expires_in.as_ref().and_then(Seconds::to_duration),
-        refresh_token: raw.refresh_token.filter(|s| !s.is_empty()).map(RefreshToken::new),
+        refresh_token: raw
+            .refresh_token
+            .filter(|s| !s.is_empty())
+            .map(RefreshToken::new),
         scope: raw.scope,
     })
 }
@@ -244,10 +259,14 @@ impl ClientCredentials {
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&form);
         if self.auth == ClientAuth::BasicAuth {
-            request = request.basic_auth(self.client_id.as_str(), Some(self.client_secret.secret()));
+            request =
+                request.basic_auth(self.client_id.as_str(), Some(self.client_secret.secret()));
         }
         tracing::debug!(provider = %self.provider, url = %self.token_url, "requesting token");
-        let response = request.send().await.map_err(|e| ctx(crate::error::from_reqwest(e)))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ctx(crate::error::from_reqwest(e)))?;
         read_token_response(response).await.map_err(ctx)
     }
 }
@@ -263,8 +282,11 @@ pub async fn read_token_response(response: reqwest::Response) -> Result<Token, E
     if !status.is_success() {
         let mut e = error_from_response(status.as_u16(), &headers, &body);
         if status.is_client_error() && status.as_u16() != 429 {
-            e = Error::new(ErrorKind::Auth, e.message().unwrap_or("token request refused"))
-                .with_status(status.as_u16());
+            e = Error::new(
+                ErrorKind::Auth,
+                e.message().unwrap_or("token request refused"),
+            )
+            .with_status(status.as_u16());
             let (_, code) = serde_json::from_slice::<serde_json::Value>(&body)
                 .map(|v| crate::http::message_and_code(&v))
                 .unwrap_or_default();
@@ -278,7 +300,10 @@ pub async fn read_token_response(response: reqwest::Response) -> Result<Token, E
         return Err(e);
     }
     if truncated {
-        return Err(Error::new(ErrorKind::Decode, "token response is larger than 1 MiB"));
+        return Err(Error::new(
+            ErrorKind::Decode,
+            "token response is larger than 1 MiB",
+        ));
     }
     parse_token_response(&body).map_err(|e| e.with_status(status.as_u16()))
 }
@@ -295,7 +320,10 @@ mod tests {
 
     #[test]
     fn parses_tolerantly() {
-        let t = parse_token_response(br#"{"access_token":"t1","expires_in":7200,"token_type":"bearer","x":1}"#).unwrap();
+        let t = parse_token_response(
+            br#"{"access_token":"t1","expires_in":7200,"token_type":"bearer","x":1}"#,
+        )
+        .unwrap();
         assert_eq!(t.access_token.secret(), "t1");
         assert_eq!(t.expires_in, Some(Duration::from_secs(7200)));
         assert_eq!(t.token_type.as_deref(), Some("bearer"));
@@ -314,13 +342,31 @@ mod tests {
     fn malformed_bodies_are_clear_and_never_echo() {
         let cases: &[(&[u8], &str)] = &[
             (b"", "token response body is empty"),
-            (b"<html>canary-tok</html>", "token response is HTML, not JSON"),
-            (b"{\"token\":\"canary-tok\"}", "token response has no `access_token`"),
-            (b"{\"access_token\":\"\"}", "token response has an empty `access_token`"),
-            (b"{\"access_token\":5}", "token response `access_token` is not a string"),
+            (
+                b"<html>canary-tok</html>",
+                "token response is HTML, not JSON",
+            ),
+            (
+                b"{\"token\":\"canary-tok\"}",
+                "token response has no `access_token`",
+            ),
+            (
+                b"{\"access_token\":\"\"}",
+                "token response has an empty `access_token`",
+            ),
+            (
+                b"{\"access_token\":5}",
+                "token response `access_token` is not a string",
+            ),
             (b"[\"canary-tok\"]", "token response is not a JSON object"),
-            (b"{\"access_token\":\"canary-tok\",\"token_type\":7}", "a field of the wrong type"),
-            (b"{\"access_token\":\"canary-tok\"", "token response is not a JSON object"),
+            (
+                b"{\"access_token\":\"canary-tok\",\"token_type\":7}",
+                "a field of the wrong type",
+            ),
+            (
+                b"{\"access_token\":\"canary-tok\"",
+                "token response is not a JSON object",
+            ),
         ];
         for (body, expected) in cases {
             let e = parse_token_response(body).unwrap_err();

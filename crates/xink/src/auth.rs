@@ -131,10 +131,13 @@ impl Credentials {
         match (get(ENV_CLIENT_ID), get(ENV_CLIENT_SECRET)) {
             (Some(id), Some(secret)) => Ok(Self::new(id.trim(), secret.trim())),
             (id, secret) => {
-                let missing: Vec<&str> = [(ENV_CLIENT_ID, id.is_none()), (ENV_CLIENT_SECRET, secret.is_none())]
-                    .into_iter()
-                    .filter_map(|(n, m)| m.then_some(n))
-                    .collect();
+                let missing: Vec<&str> = [
+                    (ENV_CLIENT_ID, id.is_none()),
+                    (ENV_CLIENT_SECRET, secret.is_none()),
+                ]
+                .into_iter()
+                .filter_map(|(n, m)| m.then_some(n))
+                .collect();
                 Err(Error::config(format!(
                     "Xink credentials not set: {} missing or empty",
                     missing.join(" and ")
@@ -227,7 +230,11 @@ impl ClientBuilder {
     ///
     /// Important: when no credentials are given, [`build`](Self::build) reads
     /// `XINK_CLIENT_ID` / `XINK_CLIENT_SECRET`; explicit credentials always win.
-    pub fn credentials(mut self, client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+    pub fn credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
         self.credentials = Some(Credentials::new(client_id, client_secret));
         self
     }
@@ -394,7 +401,11 @@ fn join(base: &Url, path: &str) -> Result<Url, Error> {
 }
 
 /// `GET /Discovery` with the new token: the account's API root.
-async fn discover(http: &reqwest::Client, url: &Url, token: &sdk_auth::Token) -> Result<Url, Error> {
+async fn discover(
+    http: &reqwest::Client,
+    url: &Url,
+    token: &sdk_auth::Token,
+) -> Result<Url, Error> {
     let ctx = |e: Error| e.with_provider(PROVIDER).with_operation("get_discovery");
     let header = sdk_auth::AuthScheme::Bearer
         .header_value(&token.access_token)
@@ -413,10 +424,18 @@ async fn discover(http: &reqwest::Client, url: &Url, token: &sdk_auth::Token) ->
         .map_err(|e| ctx(sdk_auth::from_reqwest(e)))?;
     if !status.is_success() {
         let e = sdk_auth::http::error_from_response(status.as_u16(), &headers, &body);
-        let message = format!("discovery failed: {}", e.message().unwrap_or("error status"));
+        let message = format!(
+            "discovery failed: {}",
+            e.message().unwrap_or("error status")
+        );
         return Err(ctx(e.with_message(message)));
     }
-    let decode = |what: &str| ctx(Error::new(ErrorKind::Decode, format!("discovery response {what}")).with_status(status.as_u16()));
+    let decode = |what: &str| {
+        ctx(
+            Error::new(ErrorKind::Decode, format!("discovery response {what}"))
+                .with_status(status.as_u16()),
+        )
+    };
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(decode("is empty"));
     }
@@ -433,7 +452,11 @@ async fn discover(http: &reqwest::Client, url: &Url, token: &sdk_auth::Token) ->
     let result: DiscoveryResult = serde_json::from_value(value)
         .map_err(|_| decode("lacks `Success` or has fields of the wrong type"))?;
     if !result.success {
-        return Err(ctx(Error::new(ErrorKind::Auth, "discovery answered \"Success\": false").with_status(status.as_u16())));
+        return Err(ctx(Error::new(
+            ErrorKind::Auth,
+            "discovery answered \"Success\": false",
+        )
+        .with_status(status.as_u16())));
     }
     let root = result
         .api_root
@@ -467,16 +490,24 @@ mod tests {
     fn credentials_from_lookup() {
         let c = Credentials::from_lookup(|n| Some(format!("{n}-value"))).unwrap();
         assert_eq!(c.client_id.as_str(), "XINK_CLIENT_ID-value");
-        let e = Credentials::from_lookup(|n| (n == ENV_CLIENT_ID).then(|| "id".to_owned())).unwrap_err();
+        let e = Credentials::from_lookup(|n| (n == ENV_CLIENT_ID).then(|| "id".to_owned()))
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Config);
         assert!(e.to_string().contains("XINK_CLIENT_SECRET missing"), "{e}");
         let e = Credentials::from_lookup(|_| Some("  ".into())).unwrap_err();
-        assert!(e.to_string().contains("XINK_CLIENT_ID and XINK_CLIENT_SECRET"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("XINK_CLIENT_ID and XINK_CLIENT_SECRET"),
+            "{e}"
+        );
     }
 
     #[test]
     fn builder_rejects_bad_configuration() {
-        let e = crate::Client::builder().credentials("id", "").build().unwrap_err();
+        let e = crate::Client::builder()
+            .credentials("id", "")
+            .build()
+            .unwrap_err();
         assert!(e.to_string().contains("client secret is empty"), "{e}");
         let e = crate::Client::builder()
             .credentials("id", "s")

@@ -108,11 +108,22 @@ mod tests {
         assert_eq!("EU".parse::<Region>().unwrap(), Region::Eu);
         assert_eq!("discover".parse::<Region>().unwrap(), Region::Discover);
         assert_eq!(
-            "https://proxy.example/xink".parse::<Region>().unwrap().api_root().unwrap().as_str(),
+            "https://proxy.example/xink"
+                .parse::<Region>()
+                .unwrap()
+                .api_root()
+                .unwrap()
+                .as_str(),
             "https://proxy.example/xink"
         );
         assert!("mars".parse::<Region>().is_err());
-        assert!("http://e-eu.xink.io".parse::<Region>().is_err(), "plain http is refused");
-        assert!(Region::custom("http://127.0.0.1:9").is_ok(), "loopback is allowed for tests");
+        assert!(
+            "http://e-eu.xink.io".parse::<Region>().is_err(),
+            "plain http is refused"
+        );
+        assert!(
+            Region::custom("http://127.0.0.1:9").is_ok(),
+            "loopback is allowed for tests"
+        );
     }
 }
