@@ -72,7 +72,11 @@ impl AuthScheme {
     }
 }
 
-/// The auth behaviour of one provider client. See the [module docs](self).
+/// The auth behaviour of one provider client: what its `ClientHooks` impl delegates to.
+///
+/// `pre` strips unwanted headers, routes the request to the session's API root and sets the
+/// (sensitive) auth header; `exec` sends and, when the provider rejects the token, invalidates
+/// exactly that token, fetches a fresh session and resends once; `post` maps transport failures.
 #[derive(Clone)]
 pub struct AuthHooks {
     provider: Cow<'static, str>,
