@@ -237,18 +237,25 @@ async fn token(
     canned(Canned::json(200, body))
 }
 
-fn valid_bearer(s: &Shared, headers: &HeaderMap) -> bool {
-    let Some(token) = headers
+/// The bearer token of a request, if any.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-    else {
-        return false;
-    };
+}
+
+/// Whether the request carries a token this fake issued.
+fn issued_bearer(s: &Shared, headers: &HeaderMap) -> bool {
+    bearer(headers).is_some_and(|t| lock(&s.issued).iter().any(|i| i == t))
+}
+
+/// Whether the API accepts the request's token: issued, and not rejected.
+fn valid_bearer(s: &Shared, headers: &HeaderMap) -> bool {
     let config = lock(&s.config);
-    lock(&s.issued).iter().any(|t| t == token)
+    issued_bearer(s, headers)
         && !config.reject_all
-        && !config.rejected_tokens.contains(token)
+        && bearer(headers).is_some_and(|t| !config.rejected_tokens.contains(t))
 }
 
 async fn discovery(
@@ -263,12 +270,7 @@ async fn discovery(
         return canned(c);
     }
     // Discovery only needs a token the fake issued (API-side rejection does not apply here).
-    let issued = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|t| lock(&s.issued).iter().any(|i| i == t));
-    if !issued {
+    if !issued_bearer(&s, &headers) {
         return canned(Canned::json(
             401,
             json!({"Message": "Authorization has been denied for this request."}),

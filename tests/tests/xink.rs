@@ -361,7 +361,7 @@ async fn malformed_token_responses_are_clear_errors() -> Result {
         (
             Canned::new(200, "application/json", ""),
             ErrorKind::Decode,
-            "token response body is empty",
+            "token response is empty",
         ),
         (
             Canned::json(200, json!({"token_type": "bearer", "expires_in": 7200})),
@@ -385,7 +385,7 @@ async fn malformed_token_responses_are_clear_errors() -> Result {
                 "{\"access_token\": \"canary-token-x\"",
             ),
             ErrorKind::Decode,
-            "token response is not a JSON object",
+            "token response is not valid JSON",
         ),
         (
             Canned::new(500, "text/html", "<h1>Server Error</h1>"),

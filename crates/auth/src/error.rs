@@ -144,6 +144,11 @@ impl Error {
         })
     }
 
+    /// Changes the kind.
+    pub fn with_kind(self, kind: ErrorKind) -> Self {
+        self.edit(|i| i.kind = kind)
+    }
+
     /// Replaces the operation, whatever it was.
     pub(crate) fn replace_operation(self, operation: impl Into<Cow<'static, str>>) -> Self {
         self.edit(|i| i.operation = Some(operation.into()))

@@ -134,6 +134,30 @@ pub fn error_from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> Err
     error_from_parts(status, headers, ErrorBody::Raw(body))
 }
 
+/// Parses a provider's answer that must be a JSON object, with errors that say what was wrong
+/// (`"{what} is empty"`, `"{what} is HTML, not JSON"`, `"{what} is not valid JSON: ..."`,
+/// `"{what} is not a JSON object"`) and never quote the body.
+pub fn parse_json_object(body: &[u8], what: &str) -> Result<serde_json::Value, Error> {
+    let fail = |m: String| Error::new(ErrorKind::Decode, m);
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(fail(format!("{what} is empty")));
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        if body.trim_ascii_start().starts_with(b"<") {
+            fail(format!("{what} is HTML, not JSON"))
+        } else {
+            fail(format!(
+                "{what} is not valid JSON: {}",
+                crate::error::serde_error_summary(&e)
+            ))
+        }
+    })?;
+    if !value.is_object() {
+        return Err(fail(format!("{what} is not a JSON object")));
+    }
+    Ok(value)
+}
+
 /// Reads a response body, at most `limit` bytes. Returns the bytes and whether the body was
 /// longer than `limit` (the rest is not read).
 pub async fn read_limited(

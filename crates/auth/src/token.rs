@@ -83,29 +83,7 @@ struct RawTokenResponse {
 /// `expires_in` may be a number or a numeric string; unknown fields are ignored. The body is
 /// never copied into the error (it may hold the token).
 pub fn parse_token_response(body: &[u8]) -> Result<Token, Error> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::new(
-            ErrorKind::Decode,
-            "token response body is empty",
-        ));
-    }
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        let what = if body.trim_ascii_start().starts_with(b"<") {
-            "token response is HTML, not JSON".to_owned()
-        } else {
-            format!(
-                "token response is not a JSON object: {}",
-                crate::error::serde_error_summary(&e)
-            )
-        };
-        Error::new(ErrorKind::Decode, what)
-    })?;
-    if !value.is_object() {
-        return Err(Error::new(
-            ErrorKind::Decode,
-            "token response is not a JSON object",
-        ));
-    }
+    let value = crate::http::parse_json_object(body, "token response")?;
     let raw = RawTokenResponse::deserialize(value).map_err(|e| {
         Error::new(
             ErrorKind::Decode,
@@ -282,20 +260,8 @@ pub async fn read_token_response(response: reqwest::Response) -> Result<Token, E
     if !status.is_success() {
         let mut e = error_from_response(status.as_u16(), &headers, &body);
         if status.is_client_error() && status.as_u16() != 429 {
-            e = Error::new(
-                ErrorKind::Auth,
-                e.message().unwrap_or("token request refused"),
-            )
-            .with_status(status.as_u16());
-            let (_, code) = serde_json::from_slice::<serde_json::Value>(&body)
-                .map(|v| crate::http::message_and_code(&v))
-                .unwrap_or_default();
-            if let Some(code) = code {
-                e = e.with_code(code);
-            }
-            if let Some(id) = crate::http::request_id(&headers) {
-                e = e.with_request_id(id);
-            }
+            // The token endpoint refused the credentials (400 invalid_client, 401, ...).
+            e = e.with_kind(ErrorKind::Auth);
         }
         return Err(e);
     }
@@ -341,7 +307,7 @@ mod tests {
     #[test]
     fn malformed_bodies_are_clear_and_never_echo() {
         let cases: &[(&[u8], &str)] = &[
-            (b"", "token response body is empty"),
+            (b"", "token response is empty"),
             (
                 b"<html>canary-tok</html>",
                 "token response is HTML, not JSON",
@@ -365,7 +331,7 @@ mod tests {
             ),
             (
                 b"{\"access_token\":\"canary-tok\"",
-                "token response is not a JSON object",
+                "token response is not valid JSON",
             ),
         ];
         for (body, expected) in cases {

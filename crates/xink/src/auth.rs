@@ -436,19 +436,8 @@ async fn discover(
                 .with_status(status.as_u16()),
         )
     };
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(decode("is empty"));
-    }
-    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
-        if body.trim_ascii_start().starts_with(b"<") {
-            decode("is HTML, not JSON")
-        } else {
-            decode("is not valid JSON")
-        }
-    })?;
-    if !value.is_object() {
-        return Err(decode("is not a JSON object"));
-    }
+    let value = sdk_auth::http::parse_json_object(&body, "discovery response")
+        .map_err(|e| ctx(e.with_status(status.as_u16())))?;
     let result: DiscoveryResult = serde_json::from_value(value)
         .map_err(|_| decode("lacks `Success` or has fields of the wrong type"))?;
     if !result.success {
