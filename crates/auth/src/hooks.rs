@@ -320,3 +320,88 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+    use crate::cache::{Expiring, RefreshPolicy};
+    use futures::future::BoxFuture;
+    use httpmock::prelude::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn sessions(root: &str) -> (TokenCache<Session>, Arc<AtomicUsize>) {
+        let n = Arc::new(AtomicUsize::new(0));
+        let (c, root) = (n.clone(), Url::parse(root).unwrap());
+        let fetch = move || -> BoxFuture<'static, Result<Expiring<Session>, Error>> {
+            let i = c.fetch_add(1, Ordering::SeqCst) + 1;
+            let api_root = root.clone();
+            Box::pin(async move {
+                Ok(Expiring {
+                    value: Session {
+                        token: Token::new(format!("tok-{i}")),
+                        api_root,
+                    },
+                    lifetime: None,
+                })
+            })
+        };
+        (TokenCache::new(fetch, RefreshPolicy::default()), n)
+    }
+
+    async fn call(hooks: &AuthHooks) -> reqwest::Response {
+        let http = reqwest::Client::new();
+        let mut req = http
+            .get(format!("{API_ROOT_PLACEHOLDER}/x"))
+            .header("api-version", "1.0")
+            .build()
+            .unwrap();
+        hooks.pre(&mut req, "get_x").await.unwrap();
+        hooks.exec(&http, req, "get_x").await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn reject_statuses_are_configurable_to_include_403() {
+        let server = MockServer::start_async().await;
+        let stale = server
+            .mock_async(|when, then| {
+                when.path("/x").header("authorization", "Bearer tok-1");
+                then.status(403)
+                    .json_body(serde_json::json!({"error": "token expired"}));
+            })
+            .await;
+        let fresh = server
+            .mock_async(|when, then| {
+                when.path("/x")
+                    .header("authorization", "Bearer tok-2")
+                    .header_missing("api-version");
+                then.status(200).body("{}");
+            })
+            .await;
+
+        // Default: 401 only, so a 403 is returned as is, with its error attached.
+        let (cache, fetches) = sessions(&server.base_url());
+        let hooks = AuthHooks::new("demo", cache);
+        let response = call(&hooks).await;
+        assert_eq!(response.status(), 403);
+        let ResponseContext(e) = response
+            .extensions()
+            .get::<ResponseContext>()
+            .unwrap()
+            .clone();
+        assert_eq!(
+            e.to_string(),
+            "demo: get_x: api error (HTTP 403): token expired"
+        );
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+
+        // With 403 in the set (XPKit): one refresh, one resend.
+        let (cache, fetches) = sessions(&server.base_url());
+        let hooks = AuthHooks::new("demo", cache).reject_statuses([401, 403]);
+        let response = call(&hooks).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+        assert_eq!(stale.calls_async().await, 2);
+        assert_eq!(fresh.calls_async().await, 1);
+    }
+}

@@ -15,6 +15,39 @@
 //! | [`RawRequest`] | any method and path under the API root, JSON or multipart, through the same hooks |
 //! | [`Error`] | one error type: kind, provider, operation, status, provider code and message, request id |
 //!
+//! # Example: a cached client-credentials token
+//!
+//! Provider crates wire this up for their users; this is what they do underneath.
+//!
+//! ```no_run
+//! use sdk_auth::{ClientCredentials, ClientId, ClientSecret, Expiring, RefreshPolicy, TokenCache};
+//!
+//! # async fn run() -> Result<(), sdk_auth::Error> {
+//! let grant = ClientCredentials::new(
+//!     reqwest::Client::new(),
+//!     "example",
+//!     "https://auth.example.com/oauth/token".parse().expect("URL"),
+//!     ClientId::new("my-client"),
+//!     ClientSecret::new("my-secret"),
+//! )?
+//! .scopes(["read", "write"]);
+//!
+//! let cache = TokenCache::new(
+//!     move || {
+//!         let grant = grant.clone();
+//!         Box::pin(async move {
+//!             let token = grant.request_token().await?;
+//!             let lifetime = token.expires_in;
+//!             Ok(Expiring { value: token, lifetime })
+//!         }) as futures::future::BoxFuture<'static, _>
+//!     },
+//!     RefreshPolicy::default(),
+//! );
+//! let token = cache.get().await?; // fetched once, then reused until shortly before expiry
+//! # let _ = token;
+//! # Ok(()) }
+//! ```
+//!
 //! Crates used rather than written: [`secrecy`] for secrets, `reqwest` 0.13 (the one the
 //! generated clients use; rustls only), `futures`' `Shared` for single flight, `fastrand` for
 //! jitter. The `oauth2` crate is not used: its default features build a second reqwest, and the
