@@ -13,6 +13,8 @@
 //! | [`Session`] | a token and the API root it belongs to, cached together (providers with discovery) |
 //! | [`AuthHooks`] | what `ClientHooks::pre`/`exec`/`post` do: auth header, one refresh-and-resend on 401 (configurable 403) |
 //! | [`RawRequest`] | any method and path under the API root, JSON or multipart, through the same hooks |
+//! | [`AuthorizationCodeClient`] | authorization code + PKCE: authorize URL with random state, constant-time single-use state check, code exchange, refresh |
+//! | [`TokenStore`], [`InMemoryTokenStore`], [`StoredTokenSource`] | tokens that outlive the process, keyed by account; rotated refresh tokens written back |
 //! | [`Error`] | one error type: kind, provider, operation, status, provider code and message, request id |
 //!
 //! # Example: a cached client-credentials token
@@ -67,15 +69,22 @@ mod cache;
 mod error;
 mod hooks;
 pub mod http;
+mod oauth;
 mod raw;
 mod secret;
+mod store;
 mod token;
 
 pub use cache::{Clock, Expiring, Fetch, ManualClock, RefreshPolicy, SystemClock, TokenCache};
 pub use error::{Error, ErrorKind, from_reqwest};
 pub use hooks::{API_ROOT_PLACEHOLDER, AuthHooks, AuthScheme, Session};
+pub use oauth::{
+    AuthorizationCode, AuthorizationCodeClient, AuthorizationRequest, DEFAULT_AUTHORIZATION_TTL,
+    StoredTokenSource,
+};
 pub use raw::{Multipart, RAW_OPERATION, RawRequest, RawResponse};
 pub use secret::{AccessToken, ApiKey, ClientId, ClientSecret, RefreshToken};
+pub use store::{InMemoryTokenStore, StoredToken, TokenStore};
 pub use token::{
     ClientAuth, ClientCredentials, Token, TokenSource, parse_token_response, read_token_response,
 };

@@ -78,25 +78,95 @@ impl Multipart {
         self
     }
 
-    /// Builds the reqwest form (once per attempt).
-    pub fn to_form(&self) -> Result<reqwest::multipart::Form, Error> {
-        let mut form = reqwest::multipart::Form::new();
+    /// Encodes the form: its `Content-Type` (with the boundary) and body.
+    ///
+    /// The encoding is written here rather than by reqwest so that the body is plain bytes
+    /// (replayable after a rejected token) and file names outside printable ASCII are sent in
+    /// the RFC 5987 form `filename*=UTF-8''r%C3%A9sum%C3%A9.pdf`, which reqwest cannot produce.
+    pub fn encode(&self) -> Result<(String, Bytes), Error> {
         for p in &self.parts {
-            let mut part = reqwest::multipart::Part::bytes(p.data.to_vec());
-            if let Some(name) = &p.file_name {
-                part = part.file_name(name.clone());
+            if p.name.is_empty()
+                || p.name
+                    .chars()
+                    .any(|c| c.is_control() || c == '"' || c == '\\')
+            {
+                return Err(Error::config(format!(
+                    "invalid multipart field name `{}`",
+                    p.name
+                )));
             }
-            if let Some(mime) = &p.mime {
-                part = part.mime_str(mime).map_err(|_| {
-                    Error::config(format!(
-                        "multipart part `{}`: invalid MIME type `{mime}`",
-                        p.name
-                    ))
-                })?;
+            if let Some(mime) = &p.mime
+                && (mime.is_empty() || HeaderValue::from_str(mime).is_err() || !mime.contains('/'))
+            {
+                return Err(Error::config(format!(
+                    "multipart part `{}`: invalid MIME type `{mime}`",
+                    p.name
+                )));
             }
-            form = form.part(p.name.clone(), part);
         }
-        Ok(form)
+        let boundary = loop {
+            let candidate: String = (0..32).map(|_| fastrand::alphanumeric()).collect();
+            let clash = self.parts.iter().any(|p| {
+                p.data
+                    .windows(candidate.len())
+                    .any(|w| w == candidate.as_bytes())
+            });
+            if !clash {
+                break candidate;
+            }
+        };
+        let mut body = Vec::new();
+        for p in &self.parts {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{}\"", p.name).as_bytes(),
+            );
+            if let Some(file_name) = &p.file_name {
+                body.extend_from_slice(filename_param(file_name).as_bytes());
+            }
+            body.extend_from_slice(b"\r\n");
+            if let Some(mime) = &p.mime {
+                body.extend_from_slice(format!("Content-Type: {mime}\r\n").as_bytes());
+            }
+            body.extend_from_slice(b"\r\n");
+            body.extend_from_slice(&p.data);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        Ok((
+            format!("multipart/form-data; boundary={boundary}"),
+            Bytes::from(body),
+        ))
+    }
+}
+
+/// RFC 5987 `attr-char`: everything else is percent-encoded.
+const NOT_ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// `; filename="name"` for plain printable ASCII, else `; filename*=UTF-8''<pct-encoded>`.
+fn filename_param(name: &str) -> String {
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii() && !c.is_ascii_control() && c != '"' && c != '\\');
+    if plain {
+        format!("; filename=\"{name}\"")
+    } else {
+        format!(
+            "; filename*=UTF-8''{}",
+            percent_encoding::utf8_percent_encode(name, NOT_ATTR_CHAR)
+        )
     }
 }
 
@@ -145,6 +215,7 @@ pub struct RawRequest<'a, C, I> {
     query: Vec<(String, String)>,
     headers: HeaderMap,
     body: Result<Body, Error>,
+    operation: Option<&'static str>,
     _inner: PhantomData<fn() -> I>,
 }
 
@@ -180,8 +251,17 @@ where
             query: Vec::new(),
             headers: HeaderMap::new(),
             body: Ok(Body::Empty),
+            operation: None,
             _inner: PhantomData,
         }
+    }
+
+    /// Names the operation (hand-written operations in `manual.rs` use their spec
+    /// `operationId`); hooks see it and errors carry it. Default: `raw_request` for the hooks and
+    /// `METHOD /path` in errors.
+    pub fn operation(mut self, operation_id: &'static str) -> Self {
+        self.operation = Some(operation_id);
+        self
     }
 
     /// Adds a query parameter.
@@ -211,7 +291,10 @@ where
     }
 
     fn label(&self) -> String {
-        format!("{} {}", self.method, self.path)
+        match self.operation {
+            Some(op) => op.to_owned(),
+            None => format!("{} {}", self.method, self.path),
+        }
     }
 
     fn build(&self, body: &Body) -> Result<reqwest::Request, Error> {
@@ -238,7 +321,12 @@ where
             Body::Json(bytes) => builder
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(bytes.clone()),
-            Body::Multipart(form) => builder.multipart(form.to_form()?),
+            Body::Multipart(form) => {
+                let (content_type, bytes) = form.encode()?;
+                builder
+                    .header(reqwest::header::CONTENT_TYPE, content_type)
+                    .body(bytes)
+            }
         };
         builder.build().map_err(crate::error::from_reqwest)
     }
@@ -264,34 +352,24 @@ where
 
     async fn send_inner(&self) -> Result<RawResponse, Error> {
         let body = self.body.clone()?;
-        let replayable = !matches!(body, Body::Multipart(_));
         let info = OperationInfo {
-            operation_id: RAW_OPERATION,
+            operation_id: self.operation.unwrap_or(RAW_OPERATION),
         };
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let mut request = self
-                .build(&body)
-                .map_err(|e| e.with_provider(self.hooks.provider().to_owned()))?;
-            self.client
-                .pre::<()>(&mut request, &info)
-                .await
-                .map_err(Error::from)?;
-            let result = self.client.exec(request, &info).await;
-            self.client
-                .post::<()>(&result, &info)
-                .await
-                .map_err(Error::from)?;
-            let response = result.map_err(crate::error::from_reqwest)?;
-            // `exec` resends a replayable request itself; a multipart body is rebuilt here,
-            // once, after `exec` invalidated the rejected token.
-            if !replayable && attempt == 1 && self.hooks.rejects(response.status()) {
-                tracing::debug!(provider = %self.hooks.provider(), "resending multipart request once with a fresh token");
-                continue;
-            }
-            return finish(response, self.hooks.provider()).await;
-        }
+        // Every body is plain bytes, so `exec` can replay it after a rejected token.
+        let mut request = self
+            .build(&body)
+            .map_err(|e| e.with_provider(self.hooks.provider().to_owned()))?;
+        self.client
+            .pre::<()>(&mut request, &info)
+            .await
+            .map_err(Error::from)?;
+        let result = self.client.exec(request, &info).await;
+        self.client
+            .post::<()>(&result, &info)
+            .await
+            .map_err(Error::from)?;
+        let response = result.map_err(crate::error::from_reqwest)?;
+        finish(response, self.hooks.provider()).await
     }
 }
 
@@ -300,6 +378,7 @@ where
 fn relabel(e: Error, label: String) -> Error {
     match e.operation() {
         None | Some(RAW_OPERATION) => e.replace_operation(label),
+        Some(op) if op == label => e,
         Some(_) => e,
     }
 }
@@ -323,4 +402,50 @@ async fn finish(response: reqwest::Response, provider: &str) -> Result<RawRespon
         headers,
         body,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipart_encoding_is_exact() {
+        let form = Multipart::new()
+            .text("title", "logo")
+            .file("file", "résumé.pdf", "application/pdf", &b"%PDF-1.7"[..])
+            .file(
+                "other",
+                "plain name.docx",
+                "application/octet-stream",
+                &b"PK"[..],
+            );
+        let (ctype, body) = form.encode().unwrap();
+        let boundary = ctype
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap();
+        assert_eq!(boundary.len(), 32);
+        let expected = format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nlogo\r\n\
+             --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7\r\n\
+             --{b}\r\nContent-Disposition: form-data; name=\"other\"; filename=\"plain name.docx\"\r\nContent-Type: application/octet-stream\r\n\r\nPK\r\n\
+             --{b}--\r\n",
+            b = boundary
+        );
+        assert_eq!(String::from_utf8(body.to_vec()).unwrap(), expected);
+    }
+
+    #[test]
+    fn multipart_rejects_bad_names_and_types() {
+        assert!(Multipart::new().text("a\"b", "x").encode().is_err());
+        assert!(
+            Multipart::new()
+                .file("f", "a", "not a type\n", &b""[..])
+                .encode()
+                .is_err()
+        );
+        assert_eq!(
+            format!("{:?}", Multipart::new().text("k", "canary")),
+            "[\"k (6 bytes)\"]"
+        );
+    }
 }

@@ -1,0 +1,575 @@
+//! The OAuth 2.0 authorization-code flow (RFC 6749 §4.1) with PKCE (RFC 7636, `S256`), the
+//! refresh-token grant (§6), and a token source that keeps tokens in a [`TokenStore`].
+//!
+//! ```text
+//! let pending = oauth.authorize();          // redirect the user to pending.url()
+//! // ... keep `pending` (server-side session) until the redirect comes back ...
+//! let code = pending.verify_callback(&redirect_url)?;   // state checked, constant time, once
+//! let token = oauth.exchange_code(&code).await?;          // code + PKCE verifier
+//! ```
+//!
+//! Random values (state, PKCE verifier) come from the operating system's CSPRNG (`getrandom`).
+
+use crate::error::{Error, ErrorKind};
+use crate::http::ensure_secure;
+use crate::secret::{ClientId, ClientSecret, RefreshToken};
+use crate::store::{StoredToken, TokenStore};
+use crate::token::{ClientAuth, Token, read_token_response};
+use base64::Engine as _;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+use url::Url;
+
+/// How long an authorization request stays valid by default (10 minutes).
+pub const DEFAULT_AUTHORIZATION_TTL: Duration = Duration::from_secs(600);
+
+fn random_token(bytes: usize) -> Result<String, Error> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf)
+        .map_err(|e| Error::config(format!("the system random source failed: {e}")))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf))
+}
+
+/// A client of a provider's authorization server (authorize + token endpoints).
+#[derive(Clone)]
+pub struct AuthorizationCodeClient {
+    http: reqwest::Client,
+    provider: Cow<'static, str>,
+    authorize_url: Url,
+    token_url: Url,
+    client_id: ClientId,
+    client_secret: Option<ClientSecret>,
+    client_auth: ClientAuth,
+    redirect_uri: Url,
+    scopes: Vec<String>,
+    pkce: bool,
+    ttl: Duration,
+    extra: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for AuthorizationCodeClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizationCodeClient")
+            .field("provider", &self.provider)
+            .field("authorize_url", &self.authorize_url.as_str())
+            .field("token_url", &self.token_url.as_str())
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("redirect_uri", &self.redirect_uri.as_str())
+            .field("scopes", &self.scopes)
+            .field("pkce", &self.pkce)
+            .finish()
+    }
+}
+
+impl AuthorizationCodeClient {
+    /// A client for the given endpoints. The endpoints must be `https` (loopback `http` for
+    /// tests); the redirect URI must be `https`, always.
+    pub fn new(
+        http: reqwest::Client,
+        provider: impl Into<Cow<'static, str>>,
+        authorize_url: Url,
+        token_url: Url,
+        client_id: ClientId,
+        redirect_uri: Url,
+    ) -> Result<Self, Error> {
+        ensure_secure(&authorize_url, "authorize URL")?;
+        ensure_secure(&token_url, "token URL")?;
+        if redirect_uri.scheme() != "https" {
+            return Err(Error::config(format!(
+                "the redirect URL must use https (got {}://)",
+                redirect_uri.scheme()
+            )));
+        }
+        if client_id.as_str().trim().is_empty() {
+            return Err(Error::config("the OAuth client id is empty"));
+        }
+        Ok(Self {
+            http,
+            provider: provider.into(),
+            authorize_url,
+            token_url,
+            client_id,
+            client_secret: None,
+            client_auth: ClientAuth::RequestBody,
+            redirect_uri,
+            scopes: Vec::new(),
+            pkce: true,
+            ttl: DEFAULT_AUTHORIZATION_TTL,
+            extra: Vec::new(),
+        })
+    }
+
+    /// The client secret (confidential clients).
+    pub fn client_secret(mut self, secret: ClientSecret) -> Self {
+        self.client_secret = Some(secret);
+        self
+    }
+
+    /// How the client secret is sent (default: in the body).
+    pub fn client_auth(mut self, auth: ClientAuth) -> Self {
+        self.client_auth = auth;
+        self
+    }
+
+    /// The scopes to request (space-separated `scope`).
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Whether to use PKCE (`S256`; default on).
+    pub fn pkce(mut self, enabled: bool) -> Self {
+        self.pkce = enabled;
+        self
+    }
+
+    /// How long an authorization request may wait for its redirect (default 10 minutes).
+    pub fn authorization_ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// An extra query parameter on the authorize URL (e.g. `prompt`, `nonce`).
+    pub fn authorize_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra.push((name.into(), value.into()));
+        self
+    }
+
+    /// The token endpoint.
+    pub fn token_url(&self) -> &Url {
+        &self.token_url
+    }
+
+    /// The provider's name.
+    pub fn provider(&self) -> &str {
+        &self.provider
+    }
+
+    /// Starts an authorization: the URL to send the user to, with a fresh random `state` and
+    /// (with PKCE) a fresh verifier. Keep the returned request until the redirect comes back.
+    pub fn authorize(&self) -> Result<AuthorizationRequest, Error> {
+        let state = random_token(32)?;
+        let verifier = if self.pkce {
+            Some(random_token(32)?)
+        } else {
+            None
+        };
+        let mut url = self.authorize_url.clone();
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("response_type", "code")
+                .append_pair("client_id", self.client_id.as_str())
+                .append_pair("redirect_uri", self.redirect_uri.as_str());
+            if !self.scopes.is_empty() {
+                q.append_pair("scope", &self.scopes.join(" "));
+            }
+            q.append_pair("state", &state);
+            if let Some(v) = &verifier {
+                let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .encode(Sha256::digest(v.as_bytes()));
+                q.append_pair("code_challenge", &challenge)
+                    .append_pair("code_challenge_method", "S256");
+            }
+            for (k, v) in &self.extra {
+                q.append_pair(k, v);
+            }
+        }
+        Ok(AuthorizationRequest {
+            url,
+            state: SecretString::from(state),
+            verifier: verifier.map(SecretString::from),
+            redirect_uri: self.redirect_uri.clone(),
+            issued_at: SystemTime::now(),
+            ttl: self.ttl,
+            provider: self.provider.clone(),
+        })
+    }
+
+    fn ctx(&self, operation: &'static str) -> impl Fn(Error) -> Error + '_ {
+        move |e| {
+            e.with_provider(self.provider.clone())
+                .with_operation(operation)
+        }
+    }
+
+    async fn token_request(&self, mut form: Vec<(&str, String)>) -> Result<Token, Error> {
+        let mut request = self
+            .http
+            .post(self.token_url.clone())
+            .header(reqwest::header::ACCEPT, "application/json");
+        match (&self.client_secret, self.client_auth) {
+            (Some(secret), ClientAuth::BasicAuth) => {
+                request = request.basic_auth(self.client_id.as_str(), Some(secret.secret()));
+            }
+            (secret, _) => {
+                form.push(("client_id", self.client_id.as_str().to_owned()));
+                if let Some(secret) = secret {
+                    form.push(("client_secret", secret.secret().to_owned()));
+                }
+            }
+        }
+        let response = request
+            .form(&form)
+            .send()
+            .await
+            .map_err(crate::error::from_reqwest)?;
+        read_token_response(response).await
+    }
+
+    /// Exchanges an authorization code (with its PKCE verifier) for tokens.
+    pub async fn exchange_code(&self, code: &AuthorizationCode) -> Result<Token, Error> {
+        let mut form = vec![
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", code.code.expose_secret().to_owned()),
+            ("redirect_uri", code.redirect_uri.as_str().to_owned()),
+        ];
+        if let Some(v) = &code.verifier {
+            form.push(("code_verifier", v.expose_secret().to_owned()));
+        }
+        self.token_request(form)
+            .await
+            .map_err(|e| if e.is_auth() { e.with_reauthorize() } else { e })
+            .map_err(self.ctx("exchange_code"))
+    }
+
+    /// Uses a refresh token. A refused refresh (`invalid_grant`: revoked or expired) is an
+    /// auth error that [needs re-authorization](Error::needs_reauthorization).
+    pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Token, Error> {
+        let form = vec![
+            ("grant_type", "refresh_token".to_owned()),
+            ("refresh_token", refresh_token.secret().to_owned()),
+        ];
+        self.token_request(form)
+            .await
+            .map_err(|e| if e.is_auth() { e.with_reauthorize() } else { e })
+            .map_err(self.ctx("refresh_token"))
+    }
+}
+
+/// An authorization in progress: the URL to send the user to, and what is needed to check and
+/// complete the redirect. Not `Clone`: it is used once.
+pub struct AuthorizationRequest {
+    url: Url,
+    state: SecretString,
+    verifier: Option<SecretString>,
+    redirect_uri: Url,
+    issued_at: SystemTime,
+    ttl: Duration,
+    provider: Cow<'static, str>,
+}
+
+impl std::fmt::Debug for AuthorizationRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizationRequest")
+            .field("state", &"[redacted]")
+            .field("pkce", &self.verifier.is_some())
+            .field("issued_at", &self.issued_at)
+            .finish()
+    }
+}
+
+impl AuthorizationRequest {
+    /// Where to send the user (contains the state; not secret once sent, but do not log it).
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The CSRF state, to keep with the request (e.g. as the key of a server-side session).
+    pub fn state(&self) -> &str {
+        self.state.expose_secret()
+    }
+
+    /// Checks the redirect's query (`code`, `state`, or `error`) and returns the code with its
+    /// PKCE verifier. The state is compared in constant time; the request is consumed, so a
+    /// state works once; an expired request is refused.
+    pub fn verify_callback(self, redirect: &Url) -> Result<AuthorizationCode, Error> {
+        let mut code = None;
+        let mut state = None;
+        let mut error = None;
+        let mut description = None;
+        for (k, v) in redirect.query_pairs() {
+            match k.as_ref() {
+                "code" => code = Some(v.into_owned()),
+                "state" => state = Some(v.into_owned()),
+                "error" => error = Some(v.into_owned()),
+                "error_description" => description = Some(v.into_owned()),
+                _ => {}
+            }
+        }
+        self.verify(code.as_deref(), state.as_deref(), error, description)
+    }
+
+    /// [`verify_callback`](Self::verify_callback) from the parameters already parsed.
+    pub fn verify(
+        self,
+        code: Option<&str>,
+        state: Option<&str>,
+        error: Option<String>,
+        error_description: Option<String>,
+    ) -> Result<AuthorizationCode, Error> {
+        let fail = |kind: ErrorKind, m: String| {
+            Error::new(kind, m)
+                .with_provider(self.provider.clone())
+                .with_operation("authorize")
+        };
+        let age = SystemTime::now()
+            .duration_since(self.issued_at)
+            .unwrap_or(Duration::ZERO);
+        if age >= self.ttl {
+            return Err(fail(
+                ErrorKind::Auth,
+                "the authorization request expired; start a new one".into(),
+            ));
+        }
+        let expected = self.state.expose_secret().as_bytes();
+        let matches =
+            state.is_some_and(|s| subtle::ConstantTimeEq::ct_eq(s.as_bytes(), expected).into());
+        if !matches {
+            return Err(fail(
+                ErrorKind::Auth,
+                "the redirect's state does not match the authorization request (possible CSRF)"
+                    .into(),
+            ));
+        }
+        if let Some(error) = error {
+            let mut e = fail(
+                ErrorKind::Auth,
+                error_description.unwrap_or_else(|| "authorization refused".into()),
+            )
+            .with_code(error);
+            e = e.with_reauthorize();
+            return Err(e);
+        }
+        let code = code
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| fail(ErrorKind::Auth, "the redirect carries no `code`".into()))?;
+        Ok(AuthorizationCode {
+            code: SecretString::from(code.to_owned()),
+            verifier: self.verifier,
+            redirect_uri: self.redirect_uri,
+        })
+    }
+}
+
+/// A verified authorization code with its PKCE verifier: give it to
+/// [`AuthorizationCodeClient::exchange_code`]. `Debug` is redacted.
+pub struct AuthorizationCode {
+    code: SecretString,
+    verifier: Option<SecretString>,
+    redirect_uri: Url,
+}
+
+impl std::fmt::Debug for AuthorizationCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthorizationCode([redacted])")
+    }
+}
+
+/// A token source over a [`TokenStore`] entry: uses the stored access token while it is valid,
+/// refreshes it with the stored refresh token otherwise (or after the provider rejected it), and
+/// writes the result back (rotated refresh tokens included).
+pub struct StoredTokenSource {
+    oauth: AuthorizationCodeClient,
+    store: Arc<dyn TokenStore>,
+    key: String,
+    /// The access token last handed out: when the cache asks again and the store still holds
+    /// it, it was rejected or is due, so it is refreshed instead of reused.
+    last: Mutex<Option<String>>,
+    margin: Duration,
+}
+
+impl std::fmt::Debug for StoredTokenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredTokenSource")
+            .field("oauth", &self.oauth)
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+impl StoredTokenSource {
+    /// A source for the token stored under `key`.
+    pub fn new(
+        oauth: AuthorizationCodeClient,
+        store: Arc<dyn TokenStore>,
+        key: impl Into<String>,
+    ) -> Self {
+        Self {
+            oauth,
+            store,
+            key: key.into(),
+            last: Mutex::new(None),
+            margin: Duration::from_secs(60),
+        }
+    }
+
+    /// A token usable now, with its remaining lifetime.
+    pub async fn fetch(&self) -> Result<(Token, Option<Duration>), Error> {
+        let ctx = |e: Error| {
+            e.with_provider(self.oauth.provider.clone())
+                .with_operation("load_token")
+        };
+        let stored = self
+            .store
+            .get(&self.key)
+            .await
+            .map_err(ctx)?
+            .ok_or_else(|| {
+                ctx(Error::new(
+                    ErrorKind::Auth,
+                    format!("no token stored for `{}`: authorize first", self.key),
+                )
+                .with_reauthorize())
+            })?;
+        let now = SystemTime::now();
+        let remaining = stored.remaining(now);
+        let handed_out = self
+            .last
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_deref()
+            == Some(stored.access_token.secret());
+        let fresh_enough = remaining.is_none_or(|r| r > self.margin);
+        if fresh_enough && !handed_out {
+            self.remember(&stored.access_token);
+            let token = Token {
+                access_token: stored.access_token.clone(),
+                token_type: None,
+                expires_in: remaining,
+                refresh_token: stored.refresh_token.clone(),
+                scope: stored.scope.clone(),
+            };
+            return Ok((token, remaining));
+        }
+        let Some(refresh) = stored.refresh_token.clone() else {
+            return Err(ctx(Error::new(
+                ErrorKind::Auth,
+                "the access token expired or was rejected and there is no refresh token",
+            )
+            .with_reauthorize()));
+        };
+        let mut token = self.oauth.refresh(&refresh).await?;
+        if token.refresh_token.is_none() {
+            token.refresh_token = Some(refresh); // not rotated: keep the old one
+        }
+        let mut record = StoredToken::from_token(&token, now);
+        record.subject = stored.subject.clone();
+        self.store.put(&self.key, record).await.map_err(ctx)?;
+        self.remember(&token.access_token);
+        let lifetime = token.expires_in;
+        Ok((token, lifetime))
+    }
+
+    fn remember(&self, token: &crate::secret::AccessToken) {
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.secret().to_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> AuthorizationCodeClient {
+        AuthorizationCodeClient::new(
+            reqwest::Client::new(),
+            "demo",
+            Url::parse("https://idp.example/connect/authorize").unwrap(),
+            Url::parse("https://idp.example/connect/token").unwrap(),
+            ClientId::new("app"),
+            Url::parse("https://app.example/callback").unwrap(),
+        )
+        .unwrap()
+        .scopes(["profile", "offline_access"])
+    }
+
+    #[test]
+    fn authorize_url_has_state_and_s256_challenge() {
+        let pending = client().authorize().unwrap();
+        let q: std::collections::HashMap<_, _> = pending.url().query_pairs().into_owned().collect();
+        assert_eq!(q["response_type"], "code");
+        assert_eq!(q["client_id"], "app");
+        assert_eq!(q["redirect_uri"], "https://app.example/callback");
+        assert_eq!(q["scope"], "profile offline_access");
+        assert_eq!(q["state"], pending.state());
+        assert_eq!(q["state"].len(), 43, "256 bits, base64url");
+        assert_eq!(q["code_challenge_method"], "S256");
+        let verifier = pending
+            .verifier
+            .as_ref()
+            .unwrap()
+            .expose_secret()
+            .to_owned();
+        let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(Sha256::digest(verifier.as_bytes()));
+        assert_eq!(q["code_challenge"], expected);
+        assert_ne!(
+            client().authorize().unwrap().state(),
+            pending.state(),
+            "fresh each time"
+        );
+    }
+
+    #[test]
+    fn callback_state_is_checked() {
+        let pending = client().authorize().unwrap();
+        let state = pending.state().to_owned();
+        let url = Url::parse(&format!(
+            "https://app.example/callback?code=c1&state={state}"
+        ))
+        .unwrap();
+        assert!(pending.verify_callback(&url).is_ok());
+
+        let pending = client().authorize().unwrap();
+        let url = Url::parse("https://app.example/callback?code=c1&state=forged").unwrap();
+        let e = pending.verify_callback(&url).unwrap_err();
+        assert!(e.to_string().contains("does not match"), "{e}");
+
+        let pending = client().authorize().unwrap();
+        let state = pending.state().to_owned();
+        let url = Url::parse(&format!(
+            "https://app.example/callback?error=access_denied&state={state}"
+        ))
+        .unwrap();
+        let e = pending.verify_callback(&url).unwrap_err();
+        assert_eq!(e.code(), Some("access_denied"));
+
+        let pending = client()
+            .authorization_ttl(Duration::ZERO)
+            .authorize()
+            .unwrap();
+        let state = pending.state().to_owned();
+        let url = Url::parse(&format!(
+            "https://app.example/callback?code=c&state={state}"
+        ))
+        .unwrap();
+        assert!(
+            pending
+                .verify_callback(&url)
+                .unwrap_err()
+                .to_string()
+                .contains("expired")
+        );
+    }
+
+    #[test]
+    fn http_redirect_is_refused() {
+        let e = AuthorizationCodeClient::new(
+            reqwest::Client::new(),
+            "demo",
+            Url::parse("https://idp.example/a").unwrap(),
+            Url::parse("https://idp.example/t").unwrap(),
+            ClientId::new("app"),
+            Url::parse("http://app.example/callback").unwrap(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("redirect URL must use https"), "{e}");
+    }
+}
