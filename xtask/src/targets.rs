@@ -16,13 +16,22 @@ pub struct Target {
 }
 
 /// Every target, in generation order.
-pub const TARGETS: &[Target] = &[Target {
-    name: "xink",
-    spec: "specs/xink.yaml",
-    krate: "crates/xink",
-    output: "crates/xink/src/generated.rs",
-    inner_type: "crate::auth::AuthState",
-}];
+pub const TARGETS: &[Target] = &[
+    Target {
+        name: "xink",
+        spec: "specs/xink.yaml",
+        krate: "crates/xink",
+        output: "crates/xink/src/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+    Target {
+        name: "iinked-sign",
+        spec: "specs/iinked-sign.yaml",
+        krate: "crates/iinked-sign",
+        output: "crates/iinked-sign/src/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+];
 
 /// The targets named on the command line (all of them when none is named). A name selects a
 /// target whose name equals it or starts with `name/` (so `xpkit` selects every XPKit service).
@@ -61,6 +70,7 @@ mod tests {
     #[test]
     fn selects_all_by_default_and_by_name() {
         assert_eq!(select(&[]).unwrap(), TARGETS.to_vec());
+        assert_eq!(select(&["iinked-sign".to_owned()]).unwrap().len(), 1);
         let xink = select(&["xink".to_owned()]).unwrap();
         assert_eq!(xink.len(), 1);
         assert_eq!(xink[0].output, "crates/xink/src/generated.rs");

@@ -1,0 +1,549 @@
+//! Credentials for iinked Sign, two modes on one [`Client`](crate::Client) type:
+//!
+//! * **API key** (your own organization): sent as the `api_key` header on every call; never a
+//!   bearer header. A key cannot be refreshed, so a 401 is returned as an auth error at once.
+//! * **OAuth 2.0** (third-party apps acting for customer accounts): the authorization-code flow
+//!   with PKCE on the datacenter's origin (`/connect/authorize`, `/connect/token`), tokens kept
+//!   in a [`TokenStore`] under a key you choose (e.g. the customer's account id), refreshed with
+//!   the refresh token (request the `offline_access` scope), rotated refresh tokens written back.
+//!   Sent as `Authorization: Bearer`, never as `api_key`. A 401 refreshes once and resends once;
+//!   a refused refresh (revoked) is an error that
+//!   [needs re-authorization](sdk_auth::Error::needs_reauthorization).
+//!
+//! iinked Sign does not document its token response, token lifetimes or the refresh grant; the
+//! SDK follows RFC 6749 (form-encoded token requests, `refresh_token` grant) and lets every
+//! endpoint be overridden ([`OAuthApp::token_url`], [`OAuthApp::authorize_url`]).
+
+use crate::region::Datacenter;
+use futures::future::BoxFuture;
+use progenitor_client::{ClientHooks, OperationInfo};
+use reqwest::header::HeaderName;
+pub use sdk_auth::{ApiKey, ClientAuth, ClientId, ClientSecret, InMemoryTokenStore};
+use sdk_auth::{
+    AuthHooks, AuthScheme, AuthorizationCodeClient, AuthorizationRequest, Error, Expiring,
+    RefreshPolicy, Session, StoredToken, StoredTokenSource, Token, TokenCache, TokenStore,
+};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use url::Url;
+
+/// The provider name in errors and logs.
+pub const PROVIDER: &str = "iinked-sign";
+/// Environment variable holding an API key.
+pub const ENV_API_KEY: &str = "IINKED_SIGN_API_KEY";
+/// The API key header.
+pub const API_KEY_HEADER: &str = "api_key";
+
+/// An OAuth scope.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Scope {
+    /// `profile`.
+    Profile,
+    /// `openid`: also returns an OpenID Connect `id_token`.
+    OpenId,
+    /// `offline_access`: a refresh token, so that access outlives the access token.
+    OfflineAccess,
+    /// `organization`: the organization's data.
+    Organization,
+    /// Any other scope, sent as given.
+    Other(String),
+}
+
+impl Scope {
+    /// The scopes a typical integration asks for: `profile offline_access organization`.
+    pub const TYPICAL: [Scope; 3] = [Scope::Profile, Scope::OfflineAccess, Scope::Organization];
+
+    /// The scope's name on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Scope::Profile => "profile",
+            Scope::OpenId => "openid",
+            Scope::OfflineAccess => "offline_access",
+            Scope::Organization => "organization",
+            Scope::Other(s) => s,
+        }
+    }
+}
+
+impl From<&str> for Scope {
+    fn from(s: &str) -> Self {
+        match s {
+            "profile" => Scope::Profile,
+            "openid" => Scope::OpenId,
+            "offline_access" => Scope::OfflineAccess,
+            "organization" => Scope::Organization,
+            other => Scope::Other(other.to_owned()),
+        }
+    }
+}
+
+/// A registered OAuth application (client id, secret, redirect URL, scopes).
+#[derive(Clone, Debug)]
+pub struct OAuthApp {
+    client_id: ClientId,
+    client_secret: Option<ClientSecret>,
+    redirect_uri: String,
+    scopes: Vec<Scope>,
+    client_auth: ClientAuth,
+    authorize_url: Option<String>,
+    token_url: Option<String>,
+}
+
+impl OAuthApp {
+    /// An app with its client id and one of its whitelisted redirect URLs (must be `https`).
+    /// Scopes default to [`Scope::TYPICAL`].
+    pub fn new(client_id: impl Into<String>, redirect_uri: impl Into<String>) -> Self {
+        Self {
+            client_id: ClientId::new(client_id),
+            client_secret: None,
+            redirect_uri: redirect_uri.into(),
+            scopes: Scope::TYPICAL.to_vec(),
+            client_auth: ClientAuth::RequestBody,
+            authorize_url: None,
+            token_url: None,
+        }
+    }
+
+    /// The client secret.
+    pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
+        self.client_secret = Some(ClientSecret::new(secret));
+        self
+    }
+
+    /// The scopes to request.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Scope>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// How the client secret is sent to the token endpoint: in the body (default) or as HTTP
+    /// Basic (both are documented).
+    pub fn client_auth(mut self, auth: ClientAuth) -> Self {
+        self.client_auth = auth;
+        self
+    }
+
+    /// Overrides the authorize endpoint (default `<origin>/connect/authorize`).
+    pub fn authorize_url(mut self, url: impl Into<String>) -> Self {
+        self.authorize_url = Some(url.into());
+        self
+    }
+
+    /// Overrides the token endpoint (default `<origin>/connect/token`).
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into());
+        self
+    }
+
+    fn client(
+        &self,
+        datacenter: &Datacenter,
+        http: reqwest::Client,
+    ) -> Result<AuthorizationCodeClient, Error> {
+        let url = |over: &Option<String>, default: Url, what: &str| match over {
+            Some(text) => sdk_auth::http::parse_base_url(text, what),
+            None => Ok(default),
+        };
+        let redirect = Url::parse(&self.redirect_uri)
+            .map_err(|e| Error::config(format!("the redirect URL is not a valid URL: {e}")))?;
+        let mut client = AuthorizationCodeClient::new(
+            http,
+            PROVIDER,
+            url(
+                &self.authorize_url,
+                datacenter.authorize_url(),
+                "authorize URL",
+            )?,
+            url(&self.token_url, datacenter.token_url(), "token URL")?,
+            self.client_id.clone(),
+            redirect,
+        )?
+        .scopes(self.scopes.iter().map(|s| s.as_str().to_owned()))
+        .client_auth(self.client_auth);
+        if let Some(secret) = &self.client_secret {
+            client = client.client_secret(secret.clone());
+        }
+        Ok(client)
+    }
+}
+
+fn default_http(
+    timeout: Option<Duration>,
+    connect: Option<Duration>,
+) -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .user_agent(concat!("iinked-sign-sdk/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(connect.unwrap_or(Duration::from_secs(10)))
+        .timeout(timeout.unwrap_or(Duration::from_secs(60)))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::config("cannot build the HTTP client").with_source(e))
+}
+
+/// The authorization-code flow of an [`OAuthApp`] on a datacenter, storing the tokens it
+/// obtains in a [`TokenStore`].
+///
+/// ```no_run
+/// # async fn run(redirect: url::Url) -> Result<(), sdk_auth::Error> {
+/// use iinked_sign_sdk::{Datacenter, InMemoryTokenStore, OAuthApp, OAuthFlow};
+/// use std::sync::Arc;
+///
+/// let store = Arc::new(InMemoryTokenStore::new());
+/// let app = OAuthApp::new("client-id", "https://app.example/callback").client_secret("secret");
+/// let flow = OAuthFlow::new(Datacenter::SandboxUs, app, store)?;
+///
+/// let pending = flow.authorize()?;            // redirect the user to pending.url()
+/// // ... the user comes back to https://app.example/callback?code=...&state=...
+/// flow.complete(pending, &redirect, "customer-42").await?; // tokens stored under "customer-42"
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct OAuthFlow {
+    client: AuthorizationCodeClient,
+    store: Arc<dyn TokenStore>,
+}
+
+impl std::fmt::Debug for OAuthFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthFlow")
+            .field("client", &self.client)
+            .finish()
+    }
+}
+
+impl OAuthFlow {
+    /// The flow of `app` on `datacenter`, storing tokens in `store`.
+    pub fn new(
+        datacenter: Datacenter,
+        app: OAuthApp,
+        store: Arc<dyn TokenStore>,
+    ) -> Result<Self, Error> {
+        Self::with_http(datacenter, app, store, default_http(None, None)?)
+    }
+
+    /// [`OAuthFlow::new`] with your own HTTP client.
+    pub fn with_http(
+        datacenter: Datacenter,
+        app: OAuthApp,
+        store: Arc<dyn TokenStore>,
+        http: reqwest::Client,
+    ) -> Result<Self, Error> {
+        let client = app
+            .client(&datacenter, http)
+            .map_err(|e| e.with_provider(PROVIDER))?;
+        Ok(Self { client, store })
+    }
+
+    /// Starts an authorization: send the user to the returned request's `url()`, and keep the
+    /// request (it holds the state and the PKCE verifier) until the redirect comes back.
+    pub fn authorize(&self) -> Result<AuthorizationRequest, Error> {
+        self.client.authorize()
+    }
+
+    /// Completes an authorization: checks the redirect's `state`, exchanges the code, and stores
+    /// the tokens under `key`.
+    pub async fn complete(
+        &self,
+        pending: AuthorizationRequest,
+        redirect: &Url,
+        key: &str,
+    ) -> Result<(), Error> {
+        let code = pending.verify_callback(redirect)?;
+        let token = self.client.exchange_code(&code).await?;
+        self.store
+            .put(key, StoredToken::from_token(&token, SystemTime::now()))
+            .await
+    }
+
+    /// Forgets the tokens stored under `key`.
+    pub async fn forget(&self, key: &str) -> Result<(), Error> {
+        self.store.delete(key).await
+    }
+}
+
+#[derive(Clone)]
+enum Mode {
+    ApiKey(ApiKey),
+    OAuth {
+        app: OAuthApp,
+        store: Arc<dyn TokenStore>,
+        key: String,
+    },
+}
+
+impl std::fmt::Debug for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mode::ApiKey(key) => f.debug_tuple("ApiKey").field(key).finish(),
+            Mode::OAuth { app, key, .. } => f
+                .debug_struct("OAuth")
+                .field("app", app)
+                .field("key", key)
+                .finish(),
+        }
+    }
+}
+
+/// The client's inner state. `Debug` shows no secret.
+#[derive(Clone, Debug)]
+pub struct AuthState {
+    pub(crate) hooks: AuthHooks,
+    oauth: bool,
+}
+
+impl AuthState {
+    /// Whether the client uses OAuth (else an API key).
+    pub fn is_oauth(&self) -> bool {
+        self.oauth
+    }
+
+    /// The session cache.
+    pub fn sessions(&self) -> &TokenCache<Session> {
+        self.hooks.sessions()
+    }
+}
+
+impl ClientHooks<AuthState> for crate::Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        self.inner
+            .hooks
+            .pre(request, info.operation_id)
+            .await
+            .map_err(Error::into_progenitor)
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.inner
+            .hooks
+            .exec(&self.client, request, info.operation_id)
+            .await
+    }
+
+    async fn post<E>(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        self.inner
+            .hooks
+            .post(result, info.operation_id)
+            .map_err(Error::into_progenitor)
+    }
+}
+
+/// Builds a [`Client`](crate::Client). See the [crate docs](crate) for both modes.
+#[derive(Debug, Default)]
+#[must_use]
+pub struct ClientBuilder {
+    datacenter: Option<Datacenter>,
+    mode: Option<Mode>,
+    http: Option<reqwest::Client>,
+    policy: Option<RefreshPolicy>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+}
+
+impl crate::Client {
+    /// A builder for a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+}
+
+impl ClientBuilder {
+    /// The datacenter (required: sandbox and production are separate systems).
+    pub fn datacenter(mut self, datacenter: Datacenter) -> Self {
+        self.datacenter = Some(datacenter);
+        self
+    }
+
+    /// API-key mode.
+    ///
+    /// Important: with neither [`api_key`](Self::api_key) nor [`oauth`](Self::oauth),
+    /// [`build`](Self::build) reads `IINKED_SIGN_API_KEY`.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.mode = Some(Mode::ApiKey(ApiKey::new(key)));
+        self
+    }
+
+    /// OAuth mode: the tokens stored under `key` in `store` (put there by [`OAuthFlow`]).
+    pub fn oauth(
+        mut self,
+        app: OAuthApp,
+        store: Arc<dyn TokenStore>,
+        key: impl Into<String>,
+    ) -> Self {
+        self.mode = Some(Mode::OAuth {
+            app,
+            store,
+            key: key.into(),
+        });
+        self
+    }
+
+    /// Your own `reqwest::Client` (timeouts set here are then ignored).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// When to refresh OAuth tokens (default [`RefreshPolicy::default`]).
+    pub fn refresh_policy(mut self, policy: RefreshPolicy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// Timeout of one whole request (default 60 s: uploads can be large).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Timeout for establishing a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Builds the client (no network call).
+    pub fn build(self) -> Result<crate::Client, Error> {
+        self.build_inner().map_err(|e| e.with_provider(PROVIDER))
+    }
+
+    fn build_inner(self) -> Result<crate::Client, Error> {
+        let datacenter = self.datacenter.ok_or_else(|| {
+            Error::config(
+                "no datacenter chosen: call .datacenter(Datacenter::SandboxUs) or another",
+            )
+        })?;
+        let mode = match self.mode {
+            Some(mode) => mode,
+            None => match std::env::var(ENV_API_KEY)
+                .ok()
+                .filter(|k| !k.trim().is_empty())
+            {
+                Some(key) => Mode::ApiKey(ApiKey::new(key.trim())),
+                None => {
+                    return Err(Error::config(format!(
+                        "no credentials: call .api_key(..) or .oauth(..), or set {ENV_API_KEY}"
+                    )));
+                }
+            },
+        };
+        let http = match self.http {
+            Some(http) => http,
+            None => default_http(self.timeout, self.connect_timeout)?,
+        };
+        let api_base = datacenter.api_base();
+        sdk_auth::http::ensure_secure(&api_base, "iinked Sign API base")?;
+        let policy = self.policy.unwrap_or_default();
+        let (hooks, oauth) = match mode {
+            Mode::ApiKey(key) => {
+                if key.secret().trim().is_empty() {
+                    return Err(Error::config("the API key is empty"));
+                }
+                if reqwest::header::HeaderValue::from_str(key.secret()).is_err() {
+                    return Err(Error::config(
+                        "the API key contains characters not allowed in a header",
+                    ));
+                }
+                let fetch = move || -> BoxFuture<'static, Result<Expiring<Session>, Error>> {
+                    let session = Session {
+                        token: Token::new(key.secret()),
+                        api_root: api_base.clone(),
+                    };
+                    Box::pin(async move {
+                        Ok(Expiring {
+                            value: session,
+                            lifetime: None,
+                        })
+                    })
+                };
+                let hooks = AuthHooks::new(PROVIDER, TokenCache::new(fetch, policy))
+                    .scheme(AuthScheme::Header(HeaderName::from_static(API_KEY_HEADER)))
+                    // A key cannot be refreshed: a 401 is final.
+                    .reject_statuses([]);
+                (hooks, false)
+            }
+            Mode::OAuth { app, store, key } => {
+                let source = Arc::new(StoredTokenSource::new(
+                    app.client(&datacenter, http.clone())?,
+                    store,
+                    key,
+                ));
+                let fetch = move || -> BoxFuture<'static, Result<Expiring<Session>, Error>> {
+                    let source = source.clone();
+                    let api_root = api_base.clone();
+                    Box::pin(async move {
+                        let (token, lifetime) = source.fetch().await?;
+                        Ok(Expiring {
+                            value: Session { token, api_root },
+                            lifetime,
+                        })
+                    })
+                };
+                (
+                    AuthHooks::new(PROVIDER, TokenCache::new(fetch, policy)),
+                    true,
+                )
+            }
+        };
+        Ok(crate::Client::new_with_client(
+            sdk_auth::API_ROOT_PLACEHOLDER,
+            http,
+            AuthState { hooks, oauth },
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configuration_errors() {
+        let e = crate::Client::builder().api_key("k").build().unwrap_err();
+        assert!(e.to_string().contains("no datacenter chosen"), "{e}");
+        let e = crate::Client::builder()
+            .datacenter(Datacenter::SandboxUs)
+            .api_key(" ")
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("API key is empty"), "{e}");
+        let e = crate::Client::builder()
+            .datacenter(Datacenter::SandboxUs)
+            .oauth(
+                OAuthApp::new("id", "http://app.example/cb"),
+                Arc::new(InMemoryTokenStore::new()),
+                "k",
+            )
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("redirect URL must use https"), "{e}");
+    }
+
+    #[test]
+    fn scopes_round_trip() {
+        for s in [
+            Scope::Profile,
+            Scope::OpenId,
+            Scope::OfflineAccess,
+            Scope::Organization,
+        ] {
+            assert_eq!(Scope::from(s.as_str()), s);
+        }
+    }
+}
