@@ -1,5 +1,7 @@
 //! Fake providers on loopback for the cross-provider tests.
 //!
+//! [`iinked::FakeIinked`] plays iinked Sign (OAuth token endpoint and API).
+//!
 //! [`FakeXink`] is a small axum server that plays Xink's authorization server (token endpoint,
 //! discovery) and an API root, records every request it receives, and can be told to misbehave
 //! (malformed token or discovery answers, revoked tokens, slow token endpoint).
@@ -13,6 +15,8 @@ use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+pub mod iinked;
 
 /// A client secret that must never appear in any output.
 pub const CANARY_SECRET: &str = "canary-secret-7f3e91";
@@ -128,7 +132,7 @@ impl Drop for FakeXink {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -192,7 +196,7 @@ impl FakeXink {
     }
 }
 
-fn record(method: Method, uri: &Uri, headers: &HeaderMap, body: Bytes) -> Recorded {
+pub(crate) fn record(method: Method, uri: &Uri, headers: &HeaderMap, body: Bytes) -> Recorded {
     Recorded {
         method,
         uri: uri
@@ -204,7 +208,7 @@ fn record(method: Method, uri: &Uri, headers: &HeaderMap, body: Bytes) -> Record
     }
 }
 
-fn canned(c: Canned) -> Response {
+pub(crate) fn canned(c: Canned) -> Response {
     let status = StatusCode::from_u16(c.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, [("content-type", c.content_type)], c.body).into_response()
 }

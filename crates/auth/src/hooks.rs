@@ -236,6 +236,9 @@ impl AuthHooks {
                 note.message().unwrap_or("unknown error")
             );
             error = error.with_message(message);
+            if note.needs_reauthorization() {
+                error = error.with_reauthorize();
+            }
         }
         let error = self.context(error, operation);
         let mut rebuilt = http::Response::new(body);

@@ -1,0 +1,6 @@
+//! Every provider SDK against its fake on loopback: one test binary, one module per provider.
+
+#[path = "providers/iinked_sign.rs"]
+mod iinked_sign;
+#[path = "providers/xink.rs"]
+mod xink;
