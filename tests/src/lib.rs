@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub mod iinked;
+pub mod xref;
 
 /// A client secret that must never appear in any output.
 pub const CANARY_SECRET: &str = "canary-secret-7f3e91";

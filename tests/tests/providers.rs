@@ -4,3 +4,5 @@
 mod iinked_sign;
 #[path = "providers/xink.rs"]
 mod xink;
+#[path = "providers/xref.rs"]
+mod xref;

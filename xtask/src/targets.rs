@@ -31,6 +31,13 @@ pub const TARGETS: &[Target] = &[
         output: "crates/iinked-sign/src/generated.rs",
         inner_type: "crate::auth::AuthState",
     },
+    Target {
+        name: "xref",
+        spec: "specs/xref.yaml",
+        krate: "crates/xref",
+        output: "crates/xref/src/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
 ];
 
 /// The targets named on the command line (all of them when none is named). A name selects a

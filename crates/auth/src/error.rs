@@ -99,6 +99,7 @@ struct Inner {
     message: Option<String>,
     request_id: Option<String>,
     reauthorize: bool,
+    subject: Option<String>,
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -115,6 +116,7 @@ impl Error {
                 message: Some(message.into()),
                 request_id: None,
                 reauthorize: false,
+                subject: None,
                 source: None,
             }),
         }
@@ -180,6 +182,11 @@ impl Error {
         self.edit(|i| i.reauthorize = true)
     }
 
+    /// Sets the account (or user) whose credentials failed, e.g. an Xref account id.
+    pub fn with_subject(self, subject: impl Into<String>) -> Self {
+        self.edit(|i| i.subject = Some(subject.into()))
+    }
+
     /// Attaches the underlying cause, returned by [`std::error::Error::source`].
     pub fn with_source(self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.edit(|i| i.source = Some(Arc::new(source)))
@@ -230,6 +237,11 @@ impl Error {
         self.inner.reauthorize
     }
 
+    /// The account (or user) whose credentials failed, when known.
+    pub fn subject(&self) -> Option<&str> {
+        self.inner.subject.as_deref()
+    }
+
     /// `true` for timeouts.
     pub fn is_timeout(&self) -> bool {
         self.inner.kind == ErrorKind::Timeout
@@ -267,8 +279,11 @@ impl fmt::Display for Error {
             (None, Some(message)) => write!(f, ": {message}")?,
             (None, None) => {}
         }
-        if i.reauthorize {
-            f.write_str(" (re-authorization required)")?;
+        match (i.reauthorize, &i.subject) {
+            (true, Some(subject)) => write!(f, " (re-authorization required for {subject})")?,
+            (true, None) => f.write_str(" (re-authorization required)")?,
+            (false, Some(subject)) => write!(f, " (for {subject})")?,
+            (false, None) => {}
         }
         if let Some(id) = &i.request_id {
             write!(f, " [request id {id}]")?;
@@ -302,6 +317,9 @@ impl fmt::Debug for Error {
         }
         if i.reauthorize {
             d.field("reauthorize", &true);
+        }
+        if let Some(v) = &i.subject {
+            d.field("subject", v);
         }
         if let Some(v) = &i.source {
             d.field("source", &v.to_string());
@@ -354,6 +372,7 @@ impl Error {
                 "message": message,
                 "request_id": i.request_id,
                 "reauthorize": i.reauthorize,
+                "subject": i.subject,
             }
         });
         progenitor_client::Error::Custom(json.to_string())
@@ -378,6 +397,7 @@ impl Error {
         inner.code = s("code");
         inner.request_id = s("request_id");
         inner.reauthorize = v.get("reauthorize").and_then(|x| x.as_bool()) == Some(true);
+        inner.subject = s("subject");
         Some(e)
     }
 }
@@ -523,11 +543,13 @@ mod tests {
             .with_status(400)
             .with_code("invalid_client")
             .with_request_id("abc")
+            .with_subject("acct-1")
             .with_reauthorize();
         let back: Error = e.clone().into_progenitor::<()>().into();
         assert_eq!(back.kind(), ErrorKind::Auth);
         assert_eq!(back.to_string(), e.to_string());
         assert!(back.needs_reauthorization());
+        assert_eq!(back.subject(), Some("acct-1"));
     }
 
     #[test]

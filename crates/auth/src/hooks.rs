@@ -239,6 +239,9 @@ impl AuthHooks {
             if note.needs_reauthorization() {
                 error = error.with_reauthorize();
             }
+            if let Some(subject) = note.subject() {
+                error = error.with_subject(subject.to_owned());
+            }
         }
         let error = self.context(error, operation);
         let mut rebuilt = http::Response::new(body);

@@ -14,6 +14,7 @@
 //! | [`AuthHooks`] | what `ClientHooks::pre`/`exec`/`post` do: auth header, one refresh-and-resend on 401 (configurable 403) |
 //! | [`RawRequest`] | any method and path under the API root, JSON or multipart, through the same hooks |
 //! | [`AuthorizationCodeClient`] | authorization code + PKCE: authorize URL with random state, constant-time single-use state check, code exchange, refresh |
+//! | [`PendingStates`] | server-side CSRF states: random, single use, expiring, constant-time check |
 //! | [`TokenStore`], [`InMemoryTokenStore`], [`StoredTokenSource`] | tokens that outlive the process, keyed by account; rotated refresh tokens written back |
 //! | [`Error`] | one error type: kind, provider, operation, status, provider code and message, request id |
 //!
@@ -72,6 +73,7 @@ pub mod http;
 mod oauth;
 mod raw;
 mod secret;
+mod state;
 mod store;
 mod token;
 
@@ -84,6 +86,7 @@ pub use oauth::{
 };
 pub use raw::{Multipart, RAW_OPERATION, RawRequest, RawResponse};
 pub use secret::{AccessToken, ApiKey, ClientId, ClientSecret, RefreshToken};
+pub use state::{INVALID_STATE, MAX_PENDING, PendingStates};
 pub use store::{InMemoryTokenStore, StoredToken, TokenStore};
 pub use token::{
     ClientAuth, ClientCredentials, Token, TokenSource, parse_token_response, read_token_response,

@@ -26,7 +26,8 @@ use url::Url;
 /// How long an authorization request stays valid by default (10 minutes).
 pub const DEFAULT_AUTHORIZATION_TTL: Duration = Duration::from_secs(600);
 
-fn random_token(bytes: usize) -> Result<String, Error> {
+/// `bytes` random bytes from the OS CSPRNG, base64url without padding.
+pub(crate) fn random_token(bytes: usize) -> Result<String, Error> {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf)
         .map_err(|e| Error::config(format!("the system random source failed: {e}")))?;

@@ -1,0 +1,544 @@
+//! Xref's account-level authorization code flow, per-account tokens, and the hooks that send them.
+//!
+//! * [`Connector::authorize_url`] builds `https://login.xref.com/oauth/open-api/{client_id}?state=…`
+//!   with a fresh random `state`, remembered server-side ([`sdk_auth::PendingStates`]).
+//! * [`Connector::handle_callback`] checks the redirect's `state` (constant time, single use,
+//!   expiring), handles Xref's `error`, exchanges the `code` (JSON body with the client secret)
+//!   for the account's token, and stores it in the [`TokenStore`] under `xref_account_id`.
+//! * [`Connector::client`] gives a [`Client`](crate::Client) for one account: every call carries
+//!   `Authorization: Token <access_token>`.
+//! * Xref tokens cannot be refreshed. A call answered 401 is an error that
+//!   [needs re-authorization](sdk_auth::Error::needs_reauthorization) and names the account
+//!   ([`sdk_auth::Error::subject`]); later calls on that account fail at once, without a request,
+//!   until a new authorization stores a new token.
+
+use crate::region::Region;
+use futures::future::BoxFuture;
+use progenitor_client::{ClientHooks, OperationInfo};
+use sdk_auth::{
+    AuthHooks, AuthScheme, Error, ErrorKind, Expiring, PendingStates, RefreshPolicy, Session,
+    StoredToken, Token, TokenCache, TokenStore,
+};
+pub use sdk_auth::{ClientId, ClientSecret, InMemoryTokenStore};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use url::Url;
+
+/// The provider name in errors and logs.
+pub const PROVIDER: &str = "xref";
+/// How long a user has to come back from Xref's login page (Xref's codes live 5 minutes).
+pub const DEFAULT_STATE_TTL: Duration = Duration::from_secs(10 * 60);
+
+/// A partner registration: client id, client secret, and the registered redirect URL.
+#[derive(Clone, Debug)]
+pub struct XrefApp {
+    client_id: ClientId,
+    client_secret: ClientSecret,
+    redirect_url: Url,
+}
+
+impl XrefApp {
+    /// The registration Xref gave you. The redirect URL must be `https` (Xref requires it):
+    /// anything else is a configuration error, before anything is sent.
+    pub fn new(
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        redirect_url: &str,
+    ) -> Result<Self, Error> {
+        let ctx = |e: Error| e.with_provider(PROVIDER);
+        let client_id = ClientId::new(client_id);
+        if client_id.as_str().trim().is_empty() {
+            return Err(ctx(Error::config("the Xref client id is empty")));
+        }
+        if client_id.as_str().contains(['/', '?', '#']) {
+            return Err(ctx(Error::config(
+                "the Xref client id contains `/`, `?` or `#`",
+            )));
+        }
+        let client_secret = ClientSecret::new(client_secret);
+        if client_secret.secret().is_empty() {
+            return Err(ctx(Error::config("the Xref client secret is empty")));
+        }
+        let redirect_url = Url::parse(redirect_url).map_err(|e| {
+            ctx(Error::config(format!(
+                "the redirect URL is not a valid URL: {e}"
+            )))
+        })?;
+        if redirect_url.scheme() != "https" {
+            return Err(ctx(Error::config(format!(
+                "the registered redirect URL must use https (got {}://); Xref requires it",
+                redirect_url.scheme()
+            ))));
+        }
+        Ok(Self {
+            client_id,
+            client_secret,
+            redirect_url,
+        })
+    }
+
+    /// The registered redirect URL.
+    pub fn redirect_url(&self) -> &Url {
+        &self.redirect_url
+    }
+}
+
+/// An account connected by [`Connector::handle_callback`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectedAccount {
+    /// Xref's id of the account (the token store's key).
+    pub xref_account_id: String,
+}
+
+fn default_http() -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .user_agent(concat!("xref-sdk/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::config("cannot build the HTTP client").with_source(e))
+}
+
+/// The whole flow for one partner registration: authorize URL, callback, per-account clients.
+/// Share one `Connector` (behind an `Arc`) between the "connect" and the callback handlers.
+pub struct Connector {
+    app: XrefApp,
+    region: Region,
+    http: reqwest::Client,
+    store: Arc<dyn TokenStore>,
+    states: PendingStates,
+}
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connector")
+            .field("app", &self.app)
+            .field("region", &self.region)
+            .field("states", &self.states)
+            .finish()
+    }
+}
+
+impl Connector {
+    /// A connector for `app`, keeping account tokens in `store`.
+    pub fn new(app: XrefApp, store: Arc<dyn TokenStore>) -> Result<Self, Error> {
+        Ok(Self {
+            app,
+            region: Region::Production,
+            http: default_http()?,
+            store,
+            states: PendingStates::new(DEFAULT_STATE_TTL),
+        })
+    }
+
+    /// Other hosts (tests, proxies).
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = region;
+        self
+    }
+
+    /// Your own HTTP client.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// How states are kept (e.g. another lifetime, or a test clock).
+    pub fn states(mut self, states: PendingStates) -> Self {
+        self.states = states;
+        self
+    }
+
+    /// Where to send the user: `<login>/oauth/open-api/{client_id}?state=<fresh random state>`.
+    pub fn authorize_url(&self) -> Result<Url, Error> {
+        let state = self.states.issue().map_err(|e| e.with_provider(PROVIDER))?;
+        let mut url = Region::join(&self.region.login_url(), "oauth/open-api")?;
+        url.path_segments_mut()
+            .map_err(|_| Error::config("the login URL cannot take a path"))?
+            .push(self.app.client_id.as_str());
+        url.query_pairs_mut().append_pair("state", &state);
+        Ok(url)
+    }
+
+    /// Handles the redirect back from Xref, given the redirect's query string
+    /// (`state=…&code=…`, or `…&error=…`): checks the state, exchanges the code, stores the token.
+    pub async fn handle_callback(&self, query: &str) -> Result<ConnectedAccount, Error> {
+        let ctx = |e: Error| e.with_provider(PROVIDER);
+        let mut code = None;
+        let mut state = None;
+        let mut error = None;
+        for (k, v) in url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
+            match k.as_ref() {
+                "code" => code = Some(v.into_owned()),
+                "state" => state = Some(v.into_owned()),
+                "error" => error = Some(v.into_owned()),
+                _ => {}
+            }
+        }
+        if let Some(state) = &state {
+            self.states.consume(state).map_err(ctx)?;
+        }
+        if let Some(error) = error {
+            return Err(ctx(Error::new(
+                ErrorKind::Auth,
+                "the connection was refused or failed at Xref",
+            )
+            .with_code(error)
+            .with_operation("authorize")
+            .with_reauthorize()));
+        }
+        if state.is_none() {
+            return Err(ctx(Error::new(
+                ErrorKind::Auth,
+                "the redirect carries no state",
+            )
+            .with_code(sdk_auth::INVALID_STATE)
+            .with_operation("authorize")));
+        }
+        let code = code.filter(|c| !c.is_empty()).ok_or_else(|| {
+            ctx(Error::new(ErrorKind::Auth, "the redirect carries no code")
+                .with_operation("authorize"))
+        })?;
+        self.exchange_code(&code).await
+    }
+
+    /// [`handle_callback`](Self::handle_callback) from the full redirect URL.
+    pub async fn handle_callback_url(&self, redirect: &Url) -> Result<ConnectedAccount, Error> {
+        self.handle_callback(redirect.query().unwrap_or("")).await
+    }
+
+    async fn exchange_code(&self, code: &str) -> Result<ConnectedAccount, Error> {
+        let ctx = |e: Error| e.with_provider(PROVIDER).with_operation("create_token");
+        let url = Region::join(&self.region.api_url(), "oauth/tokens").map_err(ctx)?;
+        sdk_auth::http::ensure_secure(&url, "Xref API URL").map_err(ctx)?;
+        let body = serde_json::json!({
+            "client_id": self.app.client_id.as_str(),
+            "client_secret": self.app.client_secret.secret(),
+            "code": code,
+        });
+        let response = self
+            .http
+            .post(url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| ctx(sdk_auth::from_reqwest(e)))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let (bytes, _) = sdk_auth::http::read_limited(response, sdk_auth::http::MAX_BODY)
+            .await
+            .map_err(|e| ctx(sdk_auth::from_reqwest(e)))?;
+        if !status.is_success() {
+            let mut e = sdk_auth::http::error_from_response(status.as_u16(), &headers, &bytes);
+            if status.is_client_error() && status.as_u16() != 429 {
+                // A bad, expired or reused code: the user has to connect again.
+                e = e.with_kind(ErrorKind::Auth).with_reauthorize();
+            }
+            return Err(ctx(e));
+        }
+        let (token, account) =
+            parse_token_response(&bytes).map_err(|e| ctx(e.with_status(status.as_u16())))?;
+        let stored = StoredToken {
+            access_token: token.access_token,
+            refresh_token: None,
+            expires_at: None,
+            scope: None,
+            subject: Some(account.clone()),
+        };
+        self.store.put(&account, stored).await.map_err(ctx)?;
+        tracing::debug!(provider = PROVIDER, "account connected");
+        Ok(ConnectedAccount {
+            xref_account_id: account,
+        })
+    }
+
+    /// A client for one connected account.
+    pub fn client(&self, xref_account_id: &str) -> Result<crate::Client, Error> {
+        crate::Client::builder()
+            .account(xref_account_id)
+            .store(self.store.clone())
+            .region(self.region.clone())
+            .http_client(self.http.clone())
+            .build()
+    }
+}
+
+/// Parses Xref's token answer `{ "access_token": …, "xref_account_id": … }` (not RFC 6749: no
+/// `token_type`, no `expires_in`). Unknown fields are ignored; the body is never echoed.
+pub fn parse_token_response(body: &[u8]) -> Result<(Token, String), Error> {
+    let value = sdk_auth::http::parse_json_object(body, "token response")?;
+    let field = |name: &str| -> Result<String, Error> {
+        match value.get(name) {
+            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+            Some(serde_json::Value::Number(n)) if name == "xref_account_id" => Ok(n.to_string()),
+            Some(serde_json::Value::String(_)) => Err(Error::new(
+                ErrorKind::Decode,
+                format!("token response has an empty `{name}`"),
+            )),
+            Some(_) => Err(Error::new(
+                ErrorKind::Decode,
+                format!("token response `{name}` is not a string"),
+            )),
+            None => Err(Error::new(
+                ErrorKind::Decode,
+                format!("token response has no `{name}`"),
+            )),
+        }
+    };
+    let token = Token::new(field("access_token")?);
+    let account = field("xref_account_id")?;
+    Ok((token, account))
+}
+
+/// Hands out the stored token of one account; after Xref rejected it, refuses to hand it out
+/// again (there is nothing to refresh with).
+struct AccountTokens {
+    store: Arc<dyn TokenStore>,
+    account: String,
+    handed_out: Mutex<Option<String>>,
+}
+
+impl AccountTokens {
+    async fn fetch(&self) -> Result<Token, Error> {
+        let ctx = |e: Error| {
+            e.with_provider(PROVIDER)
+                .with_operation("load_token")
+                .with_subject(self.account.clone())
+        };
+        let stored = self
+            .store
+            .get(&self.account)
+            .await
+            .map_err(ctx)?
+            .ok_or_else(|| {
+                ctx(Error::new(
+                    ErrorKind::Auth,
+                    "no token stored for this Xref account: connect it first",
+                )
+                .with_reauthorize())
+            })?;
+        let mut last = self.handed_out.lock().unwrap_or_else(|p| p.into_inner());
+        if last.as_deref() == Some(stored.access_token.secret()) {
+            // The cache only asks again after Xref rejected the token (it never expires).
+            return Err(ctx(Error::new(
+                ErrorKind::Auth,
+                "Xref rejected this account's token; connect the account again",
+            )
+            .with_reauthorize()));
+        }
+        *last = Some(stored.access_token.secret().to_owned());
+        Ok(Token::new(stored.access_token.secret()))
+    }
+}
+
+/// The client's inner state. `Debug` shows no secret.
+#[derive(Clone)]
+pub struct AuthState {
+    pub(crate) hooks: AuthHooks,
+    pub(crate) account: String,
+    pub(crate) store: Arc<dyn TokenStore>,
+}
+
+impl std::fmt::Debug for AuthState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthState")
+            .field("account", &self.account)
+            .field("hooks", &self.hooks)
+            .finish()
+    }
+}
+
+impl AuthState {
+    /// The account this client acts for.
+    pub fn xref_account_id(&self) -> &str {
+        &self.account
+    }
+}
+
+impl ClientHooks<AuthState> for crate::Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        self.inner
+            .hooks
+            .pre(request, info.operation_id)
+            .await
+            .map_err(Error::into_progenitor)
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.inner
+            .hooks
+            .exec(&self.client, request, info.operation_id)
+            .await
+    }
+
+    async fn post<E>(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        self.inner
+            .hooks
+            .post(result, info.operation_id)
+            .map_err(Error::into_progenitor)
+    }
+}
+
+/// Builds a [`Client`](crate::Client) for one account from a stored token.
+#[derive(Default)]
+#[must_use]
+pub struct ClientBuilder {
+    account: Option<String>,
+    store: Option<Arc<dyn TokenStore>>,
+    region: Region,
+    http: Option<reqwest::Client>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("account", &self.account)
+            .field("region", &self.region)
+            .finish()
+    }
+}
+
+impl crate::Client {
+    /// A builder for a per-account client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The account this client acts for.
+    pub fn xref_account_id(&self) -> &str {
+        &self.inner.account
+    }
+}
+
+impl ClientBuilder {
+    /// The Xref account (its `xref_account_id`, the store key).
+    pub fn account(mut self, xref_account_id: impl Into<String>) -> Self {
+        self.account = Some(xref_account_id.into());
+        self
+    }
+
+    /// Where the account's token is stored.
+    pub fn store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Other hosts (tests, proxies).
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = region;
+        self
+    }
+
+    /// Your own HTTP client.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Builds the client (no network call; the token is read from the store on first use).
+    pub fn build(self) -> Result<crate::Client, Error> {
+        let ctx = |e: Error| e.with_provider(PROVIDER);
+        let account = self
+            .account
+            .filter(|a| !a.trim().is_empty())
+            .ok_or_else(|| {
+                ctx(Error::config(
+                    "no Xref account: call .account(xref_account_id)",
+                ))
+            })?;
+        let store = self
+            .store
+            .ok_or_else(|| ctx(Error::config("no token store: call .store(..)")))?;
+        let http = match self.http {
+            Some(h) => h,
+            None => default_http().map_err(ctx)?,
+        };
+        let api_root = self.region.api_url();
+        sdk_auth::http::ensure_secure(&api_root, "Xref API URL").map_err(ctx)?;
+        let tokens = Arc::new(AccountTokens {
+            store: store.clone(),
+            account: account.clone(),
+            handed_out: Mutex::new(None),
+        });
+        let fetch = move || -> BoxFuture<'static, Result<Expiring<Session>, Error>> {
+            let tokens = tokens.clone();
+            let api_root = api_root.clone();
+            Box::pin(async move {
+                let token = tokens.fetch().await?;
+                Ok(Expiring {
+                    value: Session { token, api_root },
+                    lifetime: None,
+                })
+            })
+        };
+        // No refresh exists: a 401 invalidates the token, the next fetch refuses it, and the
+        // 401 comes back as a re-authorization error naming the account. Never a resend.
+        let hooks = AuthHooks::new(PROVIDER, TokenCache::new(fetch, RefreshPolicy::default()))
+            .scheme(AuthScheme::Token);
+        Ok(crate::Client::new_with_client(
+            sdk_auth::API_ROOT_PLACEHOLDER,
+            http,
+            AuthState {
+                hooks,
+                account,
+                store,
+            },
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_validation() {
+        let e = XrefApp::new("id", "secret", "http://partner.example/cb").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.to_string().contains("must use https"), "{e}");
+        assert!(XrefApp::new("", "s", "https://p.example/cb").is_err());
+        assert!(XrefApp::new("id", "", "https://p.example/cb").is_err());
+        assert!(XrefApp::new("a/b", "s", "https://p.example/cb").is_err());
+        assert!(XrefApp::new("id", "s", "https://p.example/cb").is_ok());
+    }
+
+    #[test]
+    fn token_response_parsing() {
+        let (t, a) =
+            parse_token_response(br#"{"access_token": "abc", "xref_account_id": "acc", "new": 1}"#)
+                .unwrap();
+        assert_eq!((t.access_token.secret(), a.as_str()), ("abc", "acc"));
+        for (body, text) in [
+            (&br#"{"xref_account_id": "a"}"#[..], "no `access_token`"),
+            (br#"{"access_token": "canary-x"}"#, "no `xref_account_id`"),
+            (
+                br#"{"access_token": "", "xref_account_id": "a"}"#,
+                "empty `access_token`",
+            ),
+            (
+                br#"{"access_token": 5, "xref_account_id": "a"}"#,
+                "`access_token` is not a string",
+            ),
+            (b"<html>", "HTML"),
+            (b"", "is empty"),
+        ] {
+            let e = parse_token_response(body).unwrap_err();
+            assert!(e.to_string().contains(text), "{e}");
+            assert!(!e.to_string().contains("canary"));
+        }
+    }
+}
