@@ -26,6 +26,8 @@ pub enum ErrorKind {
     Timeout,
     /// The provider asked us to slow down (429).
     RateLimited,
+    /// The credentials are valid but not allowed to do this (403, after any refresh).
+    Permission,
     /// The provider answered with an error status.
     Api,
     /// The provider's answer could not be decoded.
@@ -41,6 +43,7 @@ impl ErrorKind {
             ErrorKind::Transport => "transport error",
             ErrorKind::Timeout => "timeout",
             ErrorKind::RateLimited => "rate limited",
+            ErrorKind::Permission => "permission denied",
             ErrorKind::Api => "api error",
             ErrorKind::Decode => "decode error",
             ErrorKind::Config => "configuration error",
@@ -53,6 +56,7 @@ impl ErrorKind {
             ErrorKind::Transport => "transport",
             ErrorKind::Timeout => "timeout",
             ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Permission => "permission",
             ErrorKind::Api => "api",
             ErrorKind::Decode => "decode",
             ErrorKind::Config => "config",
@@ -65,6 +69,7 @@ impl ErrorKind {
             "transport" => ErrorKind::Transport,
             "timeout" => ErrorKind::Timeout,
             "rate_limited" => ErrorKind::RateLimited,
+            "permission" => ErrorKind::Permission,
             "api" => ErrorKind::Api,
             "decode" => ErrorKind::Decode,
             "config" => ErrorKind::Config,
@@ -76,6 +81,7 @@ impl ErrorKind {
     pub fn for_status(status: u16) -> Self {
         match status {
             401 => ErrorKind::Auth,
+            403 => ErrorKind::Permission,
             408 | 504 => ErrorKind::Timeout,
             429 => ErrorKind::RateLimited,
             _ => ErrorKind::Api,
@@ -255,7 +261,7 @@ impl Error {
             ErrorKind::Api | ErrorKind::Auth => {
                 matches!(self.inner.status, Some(500 | 502 | 503 | 504))
             }
-            ErrorKind::Decode | ErrorKind::Config => false,
+            ErrorKind::Decode | ErrorKind::Config | ErrorKind::Permission => false,
         }
     }
 }

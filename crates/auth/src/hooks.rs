@@ -84,6 +84,7 @@ pub struct AuthHooks {
     scheme: AuthScheme,
     reject: Vec<u16>,
     strip: Vec<HeaderName>,
+    api_root: Option<Url>,
 }
 
 impl std::fmt::Debug for AuthHooks {
@@ -107,7 +108,16 @@ impl AuthHooks {
             scheme: AuthScheme::Bearer,
             reject: vec![401],
             strip: vec![HeaderName::from_static("api-version")],
+            api_root: None,
         }
+    }
+
+    /// Sends this client's calls to `root` instead of the session's API root: for providers
+    /// whose one token serves several service hosts (XPKit). Clones of the hooks share the
+    /// token cache, so each service gets its own root and all share one token.
+    pub fn api_root(mut self, root: Url) -> Self {
+        self.api_root = Some(root);
+        self
     }
 
     /// How the token is presented.
@@ -163,7 +173,8 @@ impl AuthHooks {
     }
 
     fn authorize(&self, request: &mut reqwest::Request, session: &Session) -> Result<(), Error> {
-        let url = route(request.url(), &session.api_root)?;
+        let root = self.api_root.as_ref().unwrap_or(&session.api_root);
+        let url = route(request.url(), root)?;
         ensure_secure(&url, "API root")?;
         *request.url_mut() = url;
         let value = self.scheme.header_value(&session.token.access_token)?;
@@ -397,7 +408,7 @@ mod wire_tests {
             .clone();
         assert_eq!(
             e.to_string(),
-            "demo: get_x: api error (HTTP 403): token expired"
+            "demo: get_x: permission denied (HTTP 403): token expired"
         );
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
 

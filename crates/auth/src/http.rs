@@ -24,6 +24,7 @@ const REQUEST_ID_HEADERS: &[&str] = &[
 /// ever copied into an [`Error`]; other fields (which might echo input) are not.
 const MESSAGE_FIELDS: &[&str] = &[
     "error_description",
+    "description",
     "message",
     "Message",
     "extra_info",
@@ -73,10 +74,22 @@ pub fn message_and_code(body: &serde_json::Value) -> (Option<String>, Option<Str
     let Some(obj) = body.as_object() else {
         return (text(body), None);
     };
-    let message = MESSAGE_FIELDS
+    let mut message = MESSAGE_FIELDS
         .iter()
         .find_map(|k| obj.get(*k).and_then(text));
-    let code = CODE_FIELDS.iter().find_map(|k| obj.get(*k).and_then(text));
+    let mut code = CODE_FIELDS.iter().find_map(|k| obj.get(*k).and_then(text));
+    // XPKit: `{"error": "Unauthorized", "extra_info": {"error": "invalid_client"}}`: the nested
+    // OAuth code is the code, the top-level text the message.
+    if let Some(inner) = obj
+        .get("extra_info")
+        .and_then(|e| e.get("error"))
+        .and_then(text)
+    {
+        if message.is_none() {
+            message = code.take();
+        }
+        code = Some(inner);
+    }
     // `{"error": "text"}` without a description: the error is the message.
     match (message, code) {
         (None, Some(code)) if code.contains(' ') => (Some(code), None),
@@ -248,6 +261,25 @@ mod tests {
             (Some("Not found here".into()), None)
         );
         assert_eq!(message_and_code(&json!({"other": 1})), (None, None));
+    }
+
+    #[test]
+    fn xpkit_error_shape() {
+        assert_eq!(
+            message_and_code(
+                &json!({"error": "Unauthorized", "extra_info": {"error": "invalid_client"}})
+            ),
+            (Some("Unauthorized".into()), Some("invalid_client".into()))
+        );
+        assert_eq!(
+            message_and_code(
+                &json!({"error": "Not found", "description": "No activity with this id"})
+            ),
+            (
+                Some("No activity with this id".into()),
+                Some("Not found".into())
+            )
+        );
     }
 
     #[test]

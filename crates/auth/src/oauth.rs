@@ -79,9 +79,11 @@ impl AuthorizationCodeClient {
     ) -> Result<Self, Error> {
         ensure_secure(&authorize_url, "authorize URL")?;
         ensure_secure(&token_url, "token URL")?;
-        if redirect_uri.scheme() != "https" {
+        // https, or plain http to a loopback address (RFC 8252 §7.3, local apps and dev servers).
+        if redirect_uri.scheme() != "https" && ensure_secure(&redirect_uri, "redirect URL").is_err()
+        {
             return Err(Error::config(format!(
-                "the redirect URL must use https (got {}://)",
+                "the redirect URL must use https (got {}://; plain http only to loopback)",
                 redirect_uri.scheme()
             )));
         }
