@@ -38,6 +38,125 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xref/src/generated.rs",
         inner_type: "crate::auth::AuthState",
     },
+    Target {
+        name: "xpkit/activities",
+        spec: "specs/xpkit/activities.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/activities/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+    Target {
+        name: "xpkit/alerts",
+        spec: "specs/xpkit/alerts.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/alerts/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+    Target {
+        name: "xpkit/auth",
+        spec: "specs/xpkit/auth.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/auth_api/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+    Target {
+        name: "xpkit/catalogue",
+        spec: "specs/xpkit/catalogue.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/catalogue/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+    Target {
+        name: "xpkit/exports",
+        spec: "specs/xpkit/exports.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/exports/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+    Target {
+        name: "xpkit/health",
+        spec: "specs/xpkit/health.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/health/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+    Target {
+        name: "xpkit/identifications",
+        spec: "specs/xpkit/identifications.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/identifications/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+    Target {
+        name: "xpkit/jobs",
+        spec: "specs/xpkit/jobs.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/jobs/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+    Target {
+        name: "xpkit/moments",
+        spec: "specs/xpkit/moments.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/moments/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+    Target {
+        name: "xpkit/nfts",
+        spec: "specs/xpkit/nfts.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/nfts/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+    Target {
+        name: "xpkit/notifications",
+        spec: "specs/xpkit/notifications.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/notifications/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+    Target {
+        name: "xpkit/profiles",
+        spec: "specs/xpkit/profiles.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/profiles/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+    Target {
+        name: "xpkit/queues",
+        spec: "specs/xpkit/queues.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/queues/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+    Target {
+        name: "xpkit/resources",
+        spec: "specs/xpkit/resources.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/resources/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+    Target {
+        name: "xpkit/socialauth",
+        spec: "specs/xpkit/socialauth.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/socialauth/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+    Target {
+        name: "xpkit/souvenirs",
+        spec: "specs/xpkit/souvenirs.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/souvenirs/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
+    Target {
+        name: "xpkit/vcc",
+        spec: "specs/xpkit/vcc.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/vcc/generated.rs",
+        inner_type: "crate::auth::AuthState",
+    },
 ];
 
 /// The targets named on the command line (all of them when none is named). A name selects a
@@ -78,6 +197,12 @@ mod tests {
     fn selects_all_by_default_and_by_name() {
         assert_eq!(select(&[]).unwrap(), TARGETS.to_vec());
         assert_eq!(select(&["iinked-sign".to_owned()]).unwrap().len(), 1);
+        assert_eq!(
+            select(&["xpkit".to_owned()]).unwrap().len(),
+            17,
+            "a provider selects its services"
+        );
+        assert_eq!(select(&["xpkit/jobs".to_owned()]).unwrap().len(), 1);
         let xink = select(&["xink".to_owned()]).unwrap();
         assert_eq!(xink.len(), 1);
         assert_eq!(xink[0].output, "crates/xink/src/generated.rs");

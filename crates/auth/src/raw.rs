@@ -78,6 +78,11 @@ impl Multipart {
         self
     }
 
+    /// Appends every part of `other`.
+    pub fn extend(&mut self, other: Multipart) {
+        self.parts.extend(other.parts);
+    }
+
     /// Encodes the form: its `Content-Type` (with the boundary) and body.
     ///
     /// The encoding is written here rather than by reqwest so that the body is plain bytes

@@ -1,0 +1,458 @@
+//! XPKit credentials: the client-credentials grant against the region's Auth API, one token for
+//! every service of the region, refresh-and-resend once on **401 and 403** (XPKit answers an
+//! expired token with 403), and the authorization-code + PKCE login for end users.
+
+use crate::region::{Region, Service};
+use futures::future::BoxFuture;
+use sdk_auth::{
+    AccessToken, AuthHooks, AuthorizationCodeClient, AuthorizationRequest, ClientCredentials,
+    Error, ErrorKind, Expiring, RefreshPolicy, Session, Token, TokenCache,
+};
+pub use sdk_auth::{ClientId, ClientSecret};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use url::Url;
+
+/// The provider name in errors and logs.
+pub const PROVIDER: &str = "xpkit";
+/// Environment variable holding the app's client id.
+pub const ENV_CLIENT_ID: &str = "XPKIT_CLIENT_ID";
+/// Environment variable holding the app's client secret.
+pub const ENV_CLIENT_SECRET: &str = "XPKIT_CLIENT_SECRET";
+/// Environment variable holding the region (`amer`, `apac`, `emea`, `china`, or a base).
+pub const ENV_REGION: &str = "XPKIT_REGION";
+/// The statuses that mean "token rejected": 401, and 403, which is how XPKit reports expiry.
+pub const REJECT_STATUSES: [u16; 2] = [401, 403];
+
+enum Mode {
+    App {
+        client_id: ClientId,
+        client_secret: ClientSecret,
+    },
+    User(AccessToken),
+}
+
+/// The state every service client carries: the auth hooks over the region's one token cache,
+/// routed to this service's host. `Debug` shows no secret.
+#[derive(Clone, Debug)]
+pub struct AuthState {
+    pub(crate) hooks: AuthHooks,
+}
+
+/// Implements the hooks, `raw` and the service accessor for one generated service module.
+macro_rules! service_client {
+    ($module:ident, $service:expr) => {
+        impl progenitor_client::ClientHooks<crate::auth::AuthState> for Client {
+            async fn pre<E>(
+                &self,
+                request: &mut reqwest::Request,
+                info: &progenitor_client::OperationInfo,
+            ) -> Result<(), progenitor_client::Error<E>> {
+                self.inner
+                    .hooks
+                    .pre(request, info.operation_id)
+                    .await
+                    .map_err(sdk_auth::Error::into_progenitor)
+            }
+
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &progenitor_client::OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                self.inner
+                    .hooks
+                    .exec(&self.client, request, info.operation_id)
+                    .await
+            }
+
+            async fn post<E>(
+                &self,
+                result: &reqwest::Result<reqwest::Response>,
+                info: &progenitor_client::OperationInfo,
+            ) -> Result<(), progenitor_client::Error<E>> {
+                self.inner
+                    .hooks
+                    .post(result, info.operation_id)
+                    .map_err(sdk_auth::Error::into_progenitor)
+            }
+        }
+
+        impl Client {
+            /// A request to any path of this service, authenticated like generated calls.
+            pub fn raw(
+                &self,
+                method: reqwest::Method,
+                path: impl Into<String>,
+            ) -> sdk_auth::RawRequest<'_, Client, crate::auth::AuthState> {
+                sdk_auth::RawRequest::new(self, &self.inner.hooks, method, path)
+            }
+
+            /// A single page of a list path with filters, ordering and paging
+            /// ([`crate::ListQuery`]): the generated `list_*` calls cannot take free-form filters.
+            pub async fn list_page(
+                &self,
+                path: &str,
+                query: &crate::ListQuery,
+            ) -> Result<crate::Page<types::XpKitResource>, sdk_auth::Error> {
+                crate::stream::fetch_page(self, &self.inner.hooks, path, query, None).await
+            }
+
+            /// Every item of a list path, page after page (following `next_token`, else `next`),
+            /// without touching the envelope.
+            pub fn list_stream<'a>(
+                &'a self,
+                path: impl Into<String>,
+                query: crate::ListQuery,
+            ) -> impl futures::Stream<Item = Result<types::XpKitResource, sdk_auth::Error>> + 'a {
+                crate::stream::items(self, &self.inner.hooks, path.into(), query)
+            }
+        }
+
+        impl crate::XpKit {
+            #[doc = concat!("The client of the `", stringify!($module), "` service in this region (shares the region's token).")]
+            pub fn $module(&self) -> crate::$module::Client {
+                crate::$module::Client::new_with_client(
+                    sdk_auth::API_ROOT_PLACEHOLDER,
+                    self.http.clone(),
+                    self.state_for($service),
+                )
+            }
+        }
+    };
+}
+pub(crate) use service_client;
+
+/// The handle for one region: makes the 17 service clients, which share one token.
+#[derive(Clone, Debug)]
+pub struct XpKit {
+    pub(crate) http: reqwest::Client,
+    region: Region,
+    hooks: AuthHooks,
+}
+
+impl XpKit {
+    /// A builder.
+    pub fn builder() -> XpKitBuilder {
+        XpKitBuilder::default()
+    }
+
+    /// The region.
+    pub fn region(&self) -> &Region {
+        &self.region
+    }
+
+    /// The shared token cache (for inspection).
+    pub fn tokens(&self) -> &TokenCache<Session> {
+        self.hooks.sessions()
+    }
+
+    pub(crate) fn state_for(&self, service: Service) -> AuthState {
+        AuthState {
+            hooks: self
+                .hooks
+                .clone()
+                .api_root(self.region.service_url(service)),
+        }
+    }
+}
+
+/// Looks up a configuration value by name.
+type Lookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Builds an [`XpKit`].
+#[derive(Default)]
+#[must_use]
+pub struct XpKitBuilder {
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    user_token: Option<String>,
+    region: Option<Region>,
+    http: Option<reqwest::Client>,
+    policy: Option<RefreshPolicy>,
+    lookup: Option<Lookup>,
+}
+
+impl std::fmt::Debug for XpKitBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("XpKitBuilder")
+            .field("client_id", &self.client_id.as_ref().map(|_| "[set]"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "user_token",
+                &self.user_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("region", &self.region)
+            .finish()
+    }
+}
+
+impl XpKitBuilder {
+    /// An app's client id and secret (from XPKit Portal): the client-credentials grant.
+    ///
+    /// Important: what is not set here is read from `XPKIT_CLIENT_ID`, `XPKIT_CLIENT_SECRET` and
+    /// `XPKIT_REGION` by [`build`](Self::build); explicit values win.
+    pub fn credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.client_id = Some(client_id.into());
+        self.client_secret = Some(client_secret.into());
+        self
+    }
+
+    /// A logged-in user's token (from [`UserLogin`]) instead of app credentials. It cannot be
+    /// refreshed: once XPKit rejects it, calls fail with a re-authorization error.
+    pub fn user_token(mut self, token: &Token) -> Self {
+        self.user_token = Some(token.access_token.secret().to_owned());
+        self
+    }
+
+    /// The region (required, or `XPKIT_REGION`).
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = Some(region);
+        self
+    }
+
+    /// Your own HTTP client.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// When to refresh (default: [`RefreshPolicy::default`]; XPKit tokens live 10 hours).
+    pub fn refresh_policy(mut self, policy: RefreshPolicy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// Where unset values are looked up (default: the process environment). For tests and
+    /// other configuration sources; blank values count as unset.
+    pub fn lookup(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.lookup = Some(Box::new(lookup));
+        self
+    }
+
+    /// Builds the handle (no network call).
+    pub fn build(self) -> Result<XpKit, Error> {
+        self.build_inner().map_err(|e| e.with_provider(PROVIDER))
+    }
+
+    fn build_inner(self) -> Result<XpKit, Error> {
+        let lookup = |name: &str| -> Option<String> {
+            let v = match &self.lookup {
+                Some(f) => f(name),
+                None => std::env::var(name).ok(),
+            };
+            v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+        };
+        let region = match self.region.clone() {
+            Some(r) => r,
+            None => match lookup(ENV_REGION) {
+                Some(text) => text.parse()?,
+                None => {
+                    return Err(Error::config(format!(
+                        "no region: call .region(Region::Emea) or another, or set {ENV_REGION}"
+                    )));
+                }
+            },
+        };
+        let mode = match (&self.user_token, &self.client_id, &self.client_secret) {
+            (Some(token), _, _) => Mode::User(AccessToken::new(token.clone())),
+            (None, Some(id), Some(secret)) => Mode::App {
+                client_id: ClientId::new(id.clone()),
+                client_secret: ClientSecret::new(secret.clone()),
+            },
+            _ => match (lookup(ENV_CLIENT_ID), lookup(ENV_CLIENT_SECRET)) {
+                (Some(id), Some(secret)) => Mode::App {
+                    client_id: ClientId::new(id),
+                    client_secret: ClientSecret::new(secret),
+                },
+                _ => {
+                    return Err(Error::config(format!(
+                        "no credentials: call .credentials(..) or .user_token(..), or set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET}"
+                    )));
+                }
+            },
+        };
+        let http = match self.http {
+            Some(h) => h,
+            None => reqwest::Client::builder()
+                .user_agent(concat!("xpkit-sdk/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(Duration::from_secs(10))
+                .timeout(Duration::from_secs(60))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| Error::config("cannot build the HTTP client").with_source(e))?,
+        };
+        let root = region.service_url(Service::Auth);
+        let policy = self.policy.unwrap_or_default();
+        let sessions = match mode {
+            Mode::App {
+                client_id,
+                client_secret,
+            } => {
+                if client_id.as_str().is_empty() || client_secret.secret().is_empty() {
+                    return Err(Error::config("the client id or secret is empty"));
+                }
+                let grant = ClientCredentials::new(
+                    http.clone(),
+                    PROVIDER,
+                    region.token_url(),
+                    client_id,
+                    client_secret,
+                )?;
+                let fetch = move || -> BoxFuture<'static, Result<Expiring<Session>, Error>> {
+                    let grant = grant.clone();
+                    let api_root = root.clone();
+                    Box::pin(async move {
+                        let token = grant.request_token().await?;
+                        let lifetime = token.expires_in;
+                        Ok(Expiring {
+                            value: Session { token, api_root },
+                            lifetime,
+                        })
+                    })
+                };
+                TokenCache::new(fetch, policy)
+            }
+            Mode::User(token) => {
+                let handed_out = Arc::new(Mutex::new(false));
+                let fetch = move || -> BoxFuture<'static, Result<Expiring<Session>, Error>> {
+                    let mut once = handed_out.lock().unwrap_or_else(|p| p.into_inner());
+                    let result = if *once {
+                        // Only asked again after XPKit rejected it: a user token cannot be renewed.
+                        Err(Error::new(
+                            ErrorKind::Auth,
+                            "XPKit rejected the user token; log in again",
+                        )
+                        .with_provider(PROVIDER)
+                        .with_operation("user_token")
+                        .with_reauthorize())
+                    } else {
+                        *once = true;
+                        Ok(Expiring {
+                            value: Session {
+                                token: Token::new(token.secret()),
+                                api_root: root.clone(),
+                            },
+                            lifetime: None,
+                        })
+                    };
+                    Box::pin(async move { result })
+                };
+                TokenCache::new(fetch, policy)
+            }
+        };
+        let hooks = AuthHooks::new(PROVIDER, sessions).reject_statuses(REJECT_STATUSES);
+        Ok(XpKit {
+            http,
+            region,
+            hooks,
+        })
+    }
+}
+
+/// A login provider shown on XPKit's login page (`provider` parameter).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoginProvider {
+    /// `apple`.
+    Apple,
+    /// `facebook`.
+    Facebook,
+    /// `google`.
+    Google,
+    /// `linkedin`, as the official SDK and demo send it (the docs table says
+    /// `linkedin_oauth2`; use [`LoginProvider::Other`] for that form).
+    LinkedIn,
+    /// `microsoft`.
+    Microsoft,
+    /// `xpkit`: XPKit's own user accounts.
+    XpKit,
+    /// Any other value, sent as given.
+    Other(String),
+}
+
+impl LoginProvider {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            LoginProvider::Apple => "apple",
+            LoginProvider::Facebook => "facebook",
+            LoginProvider::Google => "google",
+            LoginProvider::LinkedIn => "linkedin",
+            LoginProvider::Microsoft => "microsoft",
+            LoginProvider::XpKit => "xpkit",
+            LoginProvider::Other(s) => s,
+        }
+    }
+}
+
+/// End-user login: authorization code + PKCE (`S256`) with a public app (no client secret).
+///
+/// ```no_run
+/// # async fn run(redirect: url::Url) -> Result<(), sdk_auth::Error> {
+/// use xpkit_sdk::{LoginProvider, Region, UserLogin, XpKit};
+///
+/// let login = UserLogin::new(Region::Emea, "public-app-id", "https://app.example/auth-callback/", LoginProvider::Google)?;
+/// let pending = login.authorize()?;          // send the browser to pending.url()
+/// let token = login.complete(pending, &redirect).await?;
+/// let xpkit = XpKit::builder().region(Region::Emea).user_token(&token).build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct UserLogin {
+    client: AuthorizationCodeClient,
+}
+
+impl UserLogin {
+    /// A login for a public app registered with `redirect_uri` (https, or http to loopback).
+    pub fn new(
+        region: Region,
+        client_id: impl Into<String>,
+        redirect_uri: &str,
+        provider: LoginProvider,
+    ) -> Result<Self, Error> {
+        let redirect = Url::parse(redirect_uri).map_err(|e| {
+            Error::config(format!("the redirect URL is not a valid URL: {e}"))
+                .with_provider(PROVIDER)
+        })?;
+        let client = AuthorizationCodeClient::new(
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| Error::config("cannot build the HTTP client").with_source(e))?,
+            PROVIDER,
+            region.authorize_url(),
+            region.token_url(),
+            ClientId::new(client_id),
+            redirect,
+        )
+        .map_err(|e| e.with_provider(PROVIDER))?
+        .authorize_param("provider", provider.as_str());
+        Ok(Self { client })
+    }
+
+    /// Starts a login: send the browser to the returned request's `url()` and keep the request.
+    pub fn authorize(&self) -> Result<AuthorizationRequest, Error> {
+        self.client.authorize()
+    }
+
+    /// Completes a login from the redirect URL (`code` + `state`, or `error`): the user's token.
+    pub async fn complete(
+        &self,
+        pending: AuthorizationRequest,
+        redirect: &Url,
+    ) -> Result<Token, Error> {
+        let code = pending.verify_callback(redirect)?;
+        self.client.exchange_code(&code).await
+    }
+}
