@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub mod iinked;
+pub mod xpkit;
 pub mod xref;
 
 /// A client secret that must never appear in any output.

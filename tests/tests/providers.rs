@@ -4,5 +4,7 @@
 mod iinked_sign;
 #[path = "providers/xink.rs"]
 mod xink;
+#[path = "providers/xpkit.rs"]
+mod xpkit;
 #[path = "providers/xref.rs"]
 mod xref;

@@ -40,6 +40,7 @@ pub struct AuthState {
 }
 
 /// Implements the hooks, `raw` and the service accessor for one generated service module.
+#[allow(unused_macros)] // unused only in a build with every service feature off
 macro_rules! service_client {
     ($module:ident, $service:expr) => {
         impl progenitor_client::ClientHooks<crate::auth::AuthState> for Client {
@@ -121,6 +122,7 @@ macro_rules! service_client {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use service_client;
 
 /// The handle for one region: makes the 17 service clients, which share one token.
