@@ -198,12 +198,13 @@ async fn api(
             )
                 .into_response();
         }
+        ("GET", "/identifications/api/identity/verify")
+            if q("data").as_deref() == Some("known") =>
+        {
+            json!({})
+        }
         ("GET", "/identifications/api/identity/verify") => {
-            if q("data").as_deref() == Some("known") {
-                json!({})
-            } else {
-                return canned(Canned::json(404, json!({"error": "Not found"})));
-            }
+            return canned(Canned::json(404, json!({"error": "Not found"})));
         }
         ("POST", "/notifications/api/template") => {
             resource("/api/template", "t1", json!({"name": "welcome"}))
