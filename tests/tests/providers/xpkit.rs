@@ -674,3 +674,65 @@ async fn canary_secrets_never_appear_in_debug_display_or_errors() -> Result {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn user_login_with_pkce() -> Result {
+    let fake = FakeXpKit::start().await;
+    let region = Region::single_origin(fake.base())?;
+    let login = xpkit_sdk::UserLogin::new(
+        region.clone(),
+        "public-app",
+        "http://localhost:5173/auth-callback/",
+        xpkit_sdk::LoginProvider::Google,
+    )?;
+    let pending = login.authorize()?;
+    let url = pending.url().clone();
+    assert_eq!(url.path(), "/auth/authorize/");
+    let q: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["provider"], "google");
+    assert_eq!(q["client_id"], "public-app");
+    assert_eq!(q["redirect_uri"], "http://localhost:5173/auth-callback/");
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["code_challenge"].len(), 43);
+    let redirect = url::Url::parse(&format!(
+        "http://localhost:5173/auth-callback/?code=user-code&state={}",
+        pending.state()
+    ))
+    .expect("url");
+    let token = login.complete(pending, &redirect).await?;
+    let exchange = fake.token_requests().pop().expect("exchange");
+    let f: std::collections::HashMap<String, String> = exchange.form().into_iter().collect();
+    assert_eq!(f["grant_type"], "authorization_code");
+    assert_eq!(f["code"], "user-code");
+    assert_eq!(f["redirect_uri"], "http://localhost:5173/auth-callback/");
+    assert_eq!(f["client_id"], "public-app");
+    assert_eq!(f["code_verifier"].len(), 43);
+    assert!(
+        !f.contains_key("client_secret"),
+        "a public client sends no secret"
+    );
+    let xp = XpKit::builder().region(region).user_token(&token).build()?;
+    xp.profiles()
+        .read_profile()
+        .resource_id("p1")
+        .send()
+        .await?;
+    assert_eq!(
+        fake.api_requests()
+            .pop()
+            .expect("call")
+            .header("authorization"),
+        Some(format!("Bearer {}", fake.issued()[0]).as_str())
+    );
+    // A non-loopback http redirect is refused before anything is sent.
+    let e = xpkit_sdk::UserLogin::new(
+        Region::Emea,
+        "a",
+        "http://app.example/cb",
+        xpkit_sdk::LoginProvider::XpKit,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    Ok(())
+}
