@@ -24,6 +24,14 @@ pub mod xref;
 pub const CANARY_SECRET: &str = "canary-secret-7f3e91";
 /// Prefix of every token the fakes issue: must never appear in any output either.
 pub const CANARY_TOKEN_PREFIX: &str = "canary-token-";
+/// The standard retry policy with millisecond delays, so that tests of retried answers stay
+/// fast (the counts and rules are the defaults).
+pub fn fast_retry() -> sdk_auth::RetryPolicy {
+    sdk_auth::RetryPolicy::standard()
+        .delays(Duration::from_millis(1), Duration::from_millis(5))
+        .jitter(false)
+}
+
 /// A client id used by the tests (Xink's documented `<id>@SRV` form).
 pub const CLIENT_ID: &str = "5d1c6e0a-api-user@SRV";
 
@@ -194,7 +202,7 @@ impl FakeXink {
             .credentials(CLIENT_ID, CANARY_SECRET)
             .auth_url(self.base.clone())
             .scopes([xink_sdk::Scope::EmployeeRead])
-            .timeout(Duration::from_secs(10))
+            .retry(fast_retry())
     }
 }
 

@@ -9,10 +9,14 @@
 //!   does not refresh in the same second ([`RefreshPolicy`]).
 //! * **Single flight.** However many callers arrive while no valid credential is cached, exactly
 //!   one fetch runs; every caller awaits the same result.
-//! * **Still-valid on failure.** When a refresh ahead of expiry fails transiently (transport,
-//!   timeout, 5xx), callers keep getting the old credential until it expires, and the refresh is
-//!   not retried for [`RefreshPolicy::retry_interval`]. A permanent failure (credentials refused)
-//!   is returned at once.
+//! * **Background refresh.** Inside the refresh window the refresh runs on a background task
+//!   (when a tokio runtime is available) and callers keep getting the still-valid credential:
+//!   nobody waits for a refresh while the old credential works.
+//! * **Failures.** A failed refresh is not retried for [`RefreshPolicy::retry_interval`]; when no
+//!   valid credential is left, a *transient* failure (transport, timeout, 5xx) is returned to
+//!   every caller in that interval without a new request. A *permanent* failure (credentials
+//!   refused) stops background refreshes until the old credential expires, and is returned to
+//!   the caller that asks after that.
 //! * **Invalidation.** After the provider rejects a credential (401/403), [`TokenCache::invalidate_if`]
 //!   drops it, but only if it is still the cached one: a hundred concurrent 401s on the same stale
 //!   token cause one refresh, not a hundred.
@@ -176,7 +180,7 @@ type Inflight<T> = Shared<BoxFuture<'static, Result<Arc<T>, Error>>>;
 struct State<T> {
     current: Option<Entry<T>>,
     inflight: Option<Inflight<T>>,
-    last_failure: Option<Instant>,
+    last_failure: Option<(Instant, Error)>,
     fetches: u64,
 }
 
@@ -244,48 +248,78 @@ impl<T: Send + Sync + 'static> TokenCache<T> {
 
     /// A valid credential: the cached one, or a fresh one.
     pub async fn get(&self) -> Result<Arc<T>, Error> {
-        let (inflight, fallback) = {
+        enum Next<T> {
+            Done(Result<Arc<T>, Error>),
+            /// Refresh now (no runtime for a background task); fall back to `old` on a
+            /// transient failure.
+            Inline(Inflight<T>, Arc<T>),
+            Wait(Inflight<T>),
+        }
+        let next = {
             let mut state = self.inner.lock();
             let now = self.inner.clock.now();
-            let mut fallback = None;
+            let recent_failure: Option<Error> = state
+                .last_failure
+                .as_ref()
+                .filter(|(at, _)| {
+                    now.saturating_duration_since(*at) < self.inner.policy.retry_interval
+                })
+                .map(|(_, e)| e.clone());
+            let refused = state
+                .last_failure
+                .as_ref()
+                .is_some_and(|(_, e)| !e.is_transient());
+            let mut next = None;
             if let Some(entry) = &state.current {
                 let expired = entry.expires_at.is_some_and(|at| now >= at);
                 let due = entry.refresh_at.is_some_and(|at| now >= at);
+                let old = entry.value.clone();
                 if !expired && !due {
-                    return Ok(entry.value.clone());
-                }
-                if !expired {
-                    // Inside the refresh window: keep serving the valid credential while a
-                    // refresh runs or after one failed recently.
-                    let backing_off = state.last_failure.is_some_and(|at| {
-                        now.saturating_duration_since(at) < self.inner.policy.retry_interval
-                    });
-                    if backing_off || state.inflight.is_some() {
-                        return Ok(entry.value.clone());
+                    next = Some(Next::Done(Ok(old)));
+                } else if !expired {
+                    // Inside the refresh window: the old credential still works.
+                    if recent_failure.is_some() || refused || state.inflight.is_some() {
+                        next = Some(Next::Done(Ok(old)));
+                    } else {
+                        let fetch = self.start_fetch();
+                        state.inflight = Some(fetch.clone());
+                        next = Some(match tokio::runtime::Handle::try_current() {
+                            Ok(handle) => {
+                                handle.spawn(async move {
+                                    if let Err(e) = fetch.await {
+                                        tracing::warn!(error = %e, transient = e.is_transient(), "background token refresh failed; the current token stays in use until it expires");
+                                    }
+                                });
+                                Next::Done(Ok(old))
+                            }
+                            Err(_) => Next::Inline(fetch, old),
+                        });
                     }
-                    fallback = Some(entry.value.clone());
                 } else {
                     state.current = None;
                 }
             }
-            let inflight = match &state.inflight {
-                Some(f) => f.clone(),
-                None => {
-                    let f = self.start_fetch();
-                    state.inflight = Some(f.clone());
-                    f
-                }
-            };
-            (inflight, fallback)
+            match next {
+                Some(next) => next,
+                None => match recent_failure {
+                    Some(e) if e.is_transient() => Next::Done(Err(e)),
+                    _ => Next::Wait(match &state.inflight {
+                        Some(f) => f.clone(),
+                        None => {
+                            let f = self.start_fetch();
+                            state.inflight = Some(f.clone());
+                            f
+                        }
+                    }),
+                },
+            }
         };
-        match inflight.await {
-            Ok(value) => Ok(value),
-            Err(e) => match fallback {
-                Some(old) if e.is_transient() => {
-                    tracing::warn!(error = %e, "token refresh failed; using the still-valid token");
-                    Ok(old)
-                }
-                _ => Err(e),
+        match next {
+            Next::Done(result) => result,
+            Next::Wait(fetch) => fetch.await,
+            Next::Inline(fetch, old) => match fetch.await {
+                Err(e) if e.is_transient() => Ok(old),
+                other => other,
             },
         }
     }
@@ -313,7 +347,7 @@ impl<T: Send + Sync + 'static> TokenCache<T> {
                     Ok(value)
                 }
                 Err(e) => {
-                    state.last_failure = Some(inner.clock.now());
+                    state.last_failure = Some((inner.clock.now(), e.clone()));
                     Err(e)
                 }
             }
@@ -328,15 +362,19 @@ impl<T: Send + Sync + 'static> TokenCache<T> {
         let mut state = self.inner.lock();
         if state.current.as_ref().is_some_and(|e| rejected(&e.value)) {
             state.current = None;
+            // A rejection is new information: the next caller fetches at once.
+            state.last_failure = None;
             true
         } else {
             false
         }
     }
 
-    /// Drops the cached credential, whatever it is.
+    /// Drops the cached credential, whatever it is, and forgets recent failures.
     pub fn invalidate(&self) {
-        self.inner.lock().current = None;
+        let mut state = self.inner.lock();
+        state.current = None;
+        state.last_failure = None;
     }
 
     /// How many fetches have completed (successfully or not).
@@ -385,8 +423,15 @@ mod tests {
         RefreshPolicy::default().without_jitter()
     }
 
+    /// Lets background refresh tasks run (current-thread runtime).
+    async fn settle() {
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+        }
+    }
+
     #[tokio::test]
-    async fn reuses_then_refreshes_ahead_of_expiry() {
+    async fn reuses_then_refreshes_ahead_of_expiry_in_the_background() {
         let clock = ManualClock::new();
         let (calls, fetch) = counting(Some(Duration::from_secs(3600)), Default::default());
         let cache = TokenCache::with_clock(fetch, policy(), clock.clone());
@@ -394,8 +439,12 @@ mod tests {
         clock.advance(Duration::from_secs(3299));
         assert_eq!(*cache.get().await.unwrap(), "token-1");
         assert_eq!(calls.load(Ordering::SeqCst), 1);
-        // margin = min(10% of 3600 s, 5 min) = 300 s: refreshed from 3300 s on.
+        // margin = min(10% of 3600 s, 5 min) = 300 s: refreshed from 3300 s on, in the
+        // background; the caller gets the still-valid token without waiting.
         clock.advance(Duration::from_secs(1));
+        assert_eq!(*cache.get().await.unwrap(), "token-1");
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "refresh started");
+        settle().await;
         assert_eq!(*cache.get().await.unwrap(), "token-2");
         assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
@@ -473,26 +522,65 @@ mod tests {
             .unwrap()
             .push(Err(Error::new(ErrorKind::Api, "down").with_status(503)));
         assert_eq!(*cache.get().await.unwrap(), "token-1");
+        settle().await;
         assert_eq!(calls.load(Ordering::SeqCst), 2);
-        // Within the retry interval: no new attempt.
+        // Within the retry interval: no new attempt, the valid token is served.
         assert_eq!(*cache.get().await.unwrap(), "token-1");
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         clock.advance(Duration::from_secs(5));
+        assert_eq!(*cache.get().await.unwrap(), "token-1");
+        settle().await;
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
         assert_eq!(*cache.get().await.unwrap(), "token-3");
     }
 
     #[tokio::test]
-    async fn permanent_refresh_failure_is_reported() {
+    async fn permanent_refresh_failure_stops_background_refresh_and_is_reported_at_expiry() {
         let clock = ManualClock::new();
         let script = Arc::new(Mutex::new(Vec::new()));
-        let (_, fetch) = counting(Some(Duration::from_secs(3600)), script.clone());
+        let (calls, fetch) = counting(Some(Duration::from_secs(3600)), script.clone());
         let cache = TokenCache::with_clock(fetch, policy(), clock.clone());
         cache.get().await.unwrap();
         clock.advance(Duration::from_secs(3400));
-        script.lock().unwrap().push(Err(
-            Error::new(ErrorKind::Auth, "invalid_client").with_status(400)
-        ));
-        assert!(cache.get().await.unwrap_err().is_auth());
+        let refused = || Err(Error::new(ErrorKind::Auth, "invalid_client").with_status(400));
+        script.lock().unwrap().extend([refused(), refused()]);
+        assert_eq!(*cache.get().await.unwrap(), "token-1");
+        settle().await;
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        clock.advance(Duration::from_secs(100));
+        assert_eq!(*cache.get().await.unwrap(), "token-1", "valid until expiry");
+        settle().await;
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            2,
+            "refused credentials are not retried in the background"
+        );
+        clock.advance(Duration::from_secs(101));
+        assert!(
+            cache.get().await.unwrap_err().is_auth(),
+            "reported once the token expired"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn transient_failure_without_a_token_is_not_refetched_at_once() {
+        let clock = ManualClock::new();
+        let script = Arc::new(Mutex::new(vec![Err(Error::new(
+            ErrorKind::Transport,
+            "refused",
+        ))]));
+        let (calls, fetch) = counting(None, script);
+        let cache = TokenCache::with_clock(fetch, policy(), clock.clone());
+        assert_eq!(cache.get().await.unwrap_err().kind(), ErrorKind::Transport);
+        assert_eq!(cache.get().await.unwrap_err().kind(), ErrorKind::Transport);
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "minimum interval between failed attempts"
+        );
+        clock.advance(Duration::from_secs(5));
+        assert_eq!(*cache.get().await.unwrap(), "token-2");
     }
 
     #[tokio::test]

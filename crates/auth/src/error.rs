@@ -106,6 +106,8 @@ struct Inner {
     request_id: Option<String>,
     reauthorize: bool,
     subject: Option<String>,
+    rate_limit: Option<crate::retry::RateLimit>,
+    attempts: Option<u32>,
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -123,6 +125,8 @@ impl Error {
                 request_id: None,
                 reauthorize: false,
                 subject: None,
+                rate_limit: None,
+                attempts: None,
                 source: None,
             }),
         }
@@ -193,6 +197,16 @@ impl Error {
         self.edit(|i| i.subject = Some(subject.into()))
     }
 
+    /// Attaches rate-limit information (headers of a 429, a provider's documented limit).
+    pub fn with_rate_limit(self, rate_limit: crate::retry::RateLimit) -> Self {
+        self.edit(|i| i.rate_limit = Some(rate_limit))
+    }
+
+    /// Records how many attempts the call made.
+    pub fn with_attempts(self, attempts: u32) -> Self {
+        self.edit(|i| i.attempts = Some(attempts))
+    }
+
     /// Attaches the underlying cause, returned by [`std::error::Error::source`].
     pub fn with_source(self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.edit(|i| i.source = Some(Arc::new(source)))
@@ -248,6 +262,16 @@ impl Error {
         self.inner.subject.as_deref()
     }
 
+    /// Rate-limit information, when the provider sent some (or documents a limit).
+    pub fn rate_limit(&self) -> Option<&crate::retry::RateLimit> {
+        self.inner.rate_limit.as_ref()
+    }
+
+    /// How many attempts the call made before failing, when it was sent at least once.
+    pub fn attempts(&self) -> Option<u32> {
+        self.inner.attempts
+    }
+
     /// `true` for timeouts.
     pub fn is_timeout(&self) -> bool {
         self.inner.kind == ErrorKind::Timeout
@@ -291,6 +315,17 @@ impl fmt::Display for Error {
             (false, Some(subject)) => write!(f, " (for {subject})")?,
             (false, None) => {}
         }
+        if let Some(rl) = &i.rate_limit {
+            if let Some(after) = rl.retry_after {
+                write!(f, " (retry after {} s)", after.as_secs())?;
+            }
+            if let Some(doc) = &rl.documented {
+                write!(f, " (documented limit: {doc})")?;
+            }
+        }
+        if let Some(n) = i.attempts.filter(|n| *n > 1) {
+            write!(f, " after {n} attempts")?;
+        }
         if let Some(id) = &i.request_id {
             write!(f, " [request id {id}]")?;
         }
@@ -326,6 +361,12 @@ impl fmt::Debug for Error {
         }
         if let Some(v) = &i.subject {
             d.field("subject", v);
+        }
+        if let Some(v) = &i.rate_limit {
+            d.field("rate_limit", v);
+        }
+        if let Some(v) = &i.attempts {
+            d.field("attempts", v);
         }
         if let Some(v) = &i.source {
             d.field("source", &v.to_string());
@@ -379,6 +420,9 @@ impl Error {
                 "request_id": i.request_id,
                 "reauthorize": i.reauthorize,
                 "subject": i.subject,
+                "attempts": i.attempts,
+                "retry_after": i.rate_limit.as_ref().and_then(|r| r.retry_after).map(|d| d.as_secs()),
+                "rate_limit_documented": i.rate_limit.as_ref().and_then(|r| r.documented.clone()),
             }
         });
         progenitor_client::Error::Custom(json.to_string())
@@ -404,6 +448,22 @@ impl Error {
         inner.request_id = s("request_id");
         inner.reauthorize = v.get("reauthorize").and_then(|x| x.as_bool()) == Some(true);
         inner.subject = s("subject");
+        inner.attempts = v
+            .get("attempts")
+            .and_then(|x| x.as_u64())
+            .and_then(|x| u32::try_from(x).ok());
+        let retry_after = v
+            .get("retry_after")
+            .and_then(|x| x.as_u64())
+            .map(std::time::Duration::from_secs);
+        let documented = s("rate_limit_documented");
+        if retry_after.is_some() || documented.is_some() {
+            inner.rate_limit = Some(crate::retry::RateLimit {
+                retry_after,
+                documented,
+                ..Default::default()
+            });
+        }
         Some(e)
     }
 }

@@ -14,10 +14,13 @@
 use crate::cache::TokenCache;
 use crate::error::{Error, ErrorKind, ResponseContext};
 use crate::http::{MAX_BODY, ensure_secure, error_from_response, read_limited};
+use crate::retry::{RetryPolicy, Timeouts};
 use crate::secret::AccessToken;
 use crate::token::Token;
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use std::borrow::Cow;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
 use url::Url;
 
 /// The base URL generated clients of providers with a per-session API root are built with.
@@ -85,6 +88,9 @@ pub struct AuthHooks {
     reject: Vec<u16>,
     strip: Vec<HeaderName>,
     api_root: Option<Url>,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
+    documented_rate_limit: Option<String>,
 }
 
 impl std::fmt::Debug for AuthHooks {
@@ -93,6 +99,8 @@ impl std::fmt::Debug for AuthHooks {
             .field("provider", &self.provider)
             .field("scheme", &self.scheme)
             .field("reject", &self.reject)
+            .field("retry", &self.retry)
+            .field("timeouts", &self.timeouts)
             .field("sessions", &self.sessions)
             .finish()
     }
@@ -109,7 +117,29 @@ impl AuthHooks {
             reject: vec![401],
             strip: vec![HeaderName::from_static("api-version")],
             api_root: None,
+            retry: RetryPolicy::standard(),
+            timeouts: Timeouts::default(),
+            documented_rate_limit: None,
         }
+    }
+
+    /// The retry policy (default [`RetryPolicy::standard`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The per-attempt and total timeouts (default [`Timeouts::default`]; the connect timeout
+    /// belongs to the `reqwest::Client`).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// The provider's documented rate limit, named on 429 errors.
+    pub fn documented_rate_limit(mut self, text: impl Into<String>) -> Self {
+        self.documented_rate_limit = Some(text.into());
+        self
     }
 
     /// Sends this client's calls to `root` instead of the session's API root: for providers
@@ -184,47 +214,143 @@ impl AuthHooks {
         Ok(())
     }
 
-    /// Sends; on a rejected token, refreshes once and resends once. Error answers come back
-    /// with their body read and the mapped [`Error`] attached.
+    /// Sends, within the [`Timeouts`]; retries transient failures under the [`RetryPolicy`];
+    /// on a rejected token, refreshes once and resends once. Error answers come back with their
+    /// body read and the mapped [`Error`] attached. One `sdk_call` tracing span per call records
+    /// provider, operation, method, host, path (never the query), status, attempts, duration and
+    /// request id; no header and no body is logged.
     pub async fn exec(
         &self,
         http: &reqwest::Client,
         request: reqwest::Request,
         operation: &str,
     ) -> reqwest::Result<reqwest::Response> {
-        let retry = request.try_clone();
-        let sent = request.headers().get(self.scheme.header_name()).cloned();
-        let method = request.method().clone();
-        let mut response = http.execute(request).await?;
+        let url = request.url();
+        let span = tracing::debug_span!(
+            "sdk_call",
+            provider = %self.provider,
+            operation,
+            method = %request.method(),
+            host = url.host_str().unwrap_or(""),
+            path = url.path(),
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+        );
+        self.exec_in_span(http, request, operation, &span)
+            .instrument(span.clone())
+            .await
+    }
+
+    async fn exec_in_span(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+        operation: &str,
+        span: &tracing::Span,
+    ) -> reqwest::Result<reqwest::Response> {
+        let started = Instant::now();
+        let deadline = started + self.timeouts.total;
+        let retryable_method = self.retry.allows(request.method());
+        let mut backoff = self.retry.backoff();
+        let mut attempts = 0u32;
+        let mut refreshed = false;
         let mut note = None;
-        if self.rejects(response.status()) {
-            let invalidated = self.sessions.invalidate_if(|s| {
-                sent.is_some() && self.scheme.header_value(&s.token.access_token).ok() == sent
-            });
-            tracing::debug!(
-                provider = %self.provider, operation, status = response.status().as_u16(),
-                invalidated, "token rejected"
+        let result = loop {
+            attempts += 1;
+            let replay = request.try_clone();
+            let sent = request.headers().get(self.scheme.header_name()).cloned();
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            *request.timeout_mut() = Some(
+                self.timeouts
+                    .attempt
+                    .min(remaining)
+                    .max(Duration::from_millis(1)),
             );
-            // A streaming body cannot be replayed here (`retry` is `None`): the caller
-            // rebuilds and resends it.
-            if let Some(mut retry) = retry {
-                match self.sessions.get().await {
-                    Ok(session) => match self.authorize(&mut retry, &session) {
-                        Ok(()) => {
-                            tracing::debug!(
-                                provider = %self.provider, operation, %method,
-                                "resending once with a fresh token"
-                            );
-                            response = http.execute(retry).await?;
-                        }
+            let result = http.execute(request).await;
+
+            // A rejected token: refresh once and resend once (not counted as a retry).
+            if let Ok(response) = &result
+                && self.rejects(response.status())
+                && !refreshed
+            {
+                refreshed = true;
+                let invalidated = self.sessions.invalidate_if(|s| {
+                    sent.is_some() && self.scheme.header_value(&s.token.access_token).ok() == sent
+                });
+                tracing::debug!(
+                    status = response.status().as_u16(),
+                    invalidated,
+                    "token rejected"
+                );
+                if let Some(mut next) = replay {
+                    match self.sessions.get().await {
+                        Ok(session) => match self.authorize(&mut next, &session) {
+                            Ok(()) => {
+                                tracing::debug!("resending once with a fresh token");
+                                request = next;
+                                continue;
+                            }
+                            Err(e) => note = Some(e),
+                        },
                         Err(e) => note = Some(e),
-                    },
-                    Err(e) => note = Some(e),
+                    }
                 }
+                break result;
             }
+
+            // A transient failure: retry within the policy and the deadline.
+            let (transient, hint) = match &result {
+                Err(e) => (e.is_connect() || e.is_timeout(), None),
+                Ok(r) => (
+                    self.retry.statuses.contains(&r.status().as_u16()),
+                    crate::retry::retry_after(r.headers()),
+                ),
+            };
+            if !transient || !retryable_method {
+                break result;
+            }
+            let Some(next) = replay else { break result };
+            let Some(backoff_delay) = backoff.next() else {
+                break result;
+            };
+            let delay = match hint {
+                Some(after) if after > self.retry.max_retry_after => break result,
+                Some(after) => after,
+                None => backoff_delay,
+            };
+            if Instant::now() + delay >= deadline {
+                break result;
+            }
+            tracing::debug!(
+                attempt = attempts,
+                delay_ms = delay.as_millis() as u64,
+                "retrying"
+            );
+            drop(result);
+            tokio::time::sleep(delay).await;
+            request = next;
+        };
+        span.record("attempts", attempts);
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        let response = match result {
+            Ok(response) => response,
+            Err(e) => {
+                tracing::debug!(
+                    timeout = e.is_timeout(),
+                    connect = e.is_connect(),
+                    "call failed"
+                );
+                return Err(e);
+            }
+        };
+        span.record("status", response.status().as_u16());
+        if let Some(id) = crate::http::request_id(response.headers()) {
+            span.record("request_id", id.as_str());
         }
         if response.status().is_client_error() || response.status().is_server_error() {
-            return self.attach_error(response, operation, note).await;
+            return self.attach_error(response, operation, note, attempts).await;
         }
         Ok(response)
     }
@@ -234,12 +360,23 @@ impl AuthHooks {
         response: reqwest::Response,
         operation: &str,
         note: Option<Error>,
+        attempts: u32,
     ) -> reqwest::Result<reqwest::Response> {
         let status = response.status();
         let version = response.version();
         let headers = response.headers().clone();
         let (body, _) = read_limited(response, MAX_BODY).await?;
-        let mut error = error_from_response(status.as_u16(), &headers, &body);
+        let mut error =
+            error_from_response(status.as_u16(), &headers, &body).with_attempts(attempts);
+        let mut rate_limit = crate::retry::RateLimit::from_headers(&headers);
+        if status.as_u16() == 429
+            && let Some(doc) = &self.documented_rate_limit
+        {
+            rate_limit.get_or_insert_with(Default::default).documented = Some(doc.clone());
+        }
+        if let Some(rate_limit) = rate_limit {
+            error = error.with_rate_limit(rate_limit);
+        }
         if let Some(note) = note {
             let message = format!(
                 "{}; getting a fresh token failed: {}",

@@ -194,6 +194,22 @@ pub async fn read_limited(
     Ok((buf.freeze(), false))
 }
 
+/// The `reqwest::Client` every provider crate builds by default: rustls, no redirects (a
+/// redirect could carry credentials elsewhere), the connect timeout, and the per-attempt timeout
+/// as the default for requests made outside the hooks (token requests).
+pub fn client(
+    user_agent: &str,
+    timeouts: &crate::retry::Timeouts,
+) -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .user_agent(user_agent)
+        .connect_timeout(timeouts.connect)
+        .timeout(timeouts.attempt)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::config("cannot build the HTTP client").with_source(e))
+}
+
 /// The HTTPS guard: credentials go only to `https` URLs, or to plain `http` on a loopback
 /// address (`127.0.0.0/8`, `::1`, `localhost`) for tests and local fakes.
 pub fn ensure_secure(url: &Url, what: &str) -> Result<(), Error> {

@@ -72,6 +72,7 @@ mod hooks;
 pub mod http;
 mod oauth;
 mod raw;
+mod retry;
 mod secret;
 mod state;
 mod store;
@@ -85,6 +86,7 @@ pub use oauth::{
     StoredTokenSource,
 };
 pub use raw::{Multipart, RAW_OPERATION, RawRequest, RawResponse};
+pub use retry::{RateLimit, RetryPolicy, Timeouts, retry_after};
 pub use secret::{AccessToken, ApiKey, ClientId, ClientSecret, RefreshToken};
 pub use state::{INVALID_STATE, MAX_PENDING, PendingStates};
 pub use store::{InMemoryTokenStore, StoredToken, TokenStore};

@@ -21,10 +21,11 @@ use reqwest::header::HeaderName;
 pub use sdk_auth::{ApiKey, ClientAuth, ClientId, ClientSecret, InMemoryTokenStore};
 use sdk_auth::{
     AuthHooks, AuthScheme, AuthorizationCodeClient, AuthorizationRequest, Error, Expiring,
-    RefreshPolicy, Session, StoredToken, StoredTokenSource, Token, TokenCache, TokenStore,
+    RefreshPolicy, RetryPolicy, Session, StoredToken, StoredTokenSource, Timeouts, Token,
+    TokenCache, TokenStore,
 };
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 use url::Url;
 
 /// The provider name in errors and logs.
@@ -172,17 +173,11 @@ impl OAuthApp {
     }
 }
 
-fn default_http(
-    timeout: Option<Duration>,
-    connect: Option<Duration>,
-) -> Result<reqwest::Client, Error> {
-    reqwest::Client::builder()
-        .user_agent(concat!("iinked-sign-sdk/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(connect.unwrap_or(Duration::from_secs(10)))
-        .timeout(timeout.unwrap_or(Duration::from_secs(60)))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| Error::config("cannot build the HTTP client").with_source(e))
+fn default_http(timeouts: &Timeouts) -> Result<reqwest::Client, Error> {
+    sdk_auth::http::client(
+        concat!("iinked-sign-sdk/", env!("CARGO_PKG_VERSION")),
+        timeouts,
+    )
 }
 
 /// The authorization-code flow of an [`OAuthApp`] on a datacenter, storing the tokens it
@@ -223,7 +218,7 @@ impl OAuthFlow {
         app: OAuthApp,
         store: Arc<dyn TokenStore>,
     ) -> Result<Self, Error> {
-        Self::with_http(datacenter, app, store, default_http(None, None)?)
+        Self::with_http(datacenter, app, store, default_http(&Timeouts::default())?)
     }
 
     /// [`OAuthFlow::new`] with your own HTTP client.
@@ -352,8 +347,8 @@ pub struct ClientBuilder {
     mode: Option<Mode>,
     http: Option<reqwest::Client>,
     policy: Option<RefreshPolicy>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
 }
 
 impl crate::Client {
@@ -406,15 +401,15 @@ impl ClientBuilder {
         self
     }
 
-    /// Timeout of one whole request (default 60 s: uploads can be large).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+    /// Connect, per-attempt and total timeouts (default [`Timeouts::default`]).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
         self
     }
 
-    /// Timeout for establishing a connection (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
+    /// When to retry (default [`RetryPolicy::standard`]; [`RetryPolicy::none`] turns it off).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
     }
 
@@ -445,7 +440,7 @@ impl ClientBuilder {
         };
         let http = match self.http {
             Some(http) => http,
-            None => default_http(self.timeout, self.connect_timeout)?,
+            None => default_http(&self.timeouts)?,
         };
         let api_base = datacenter.api_base();
         sdk_auth::http::ensure_secure(&api_base, "iinked Sign API base")?;
@@ -501,6 +496,7 @@ impl ClientBuilder {
                 )
             }
         };
+        let hooks = hooks.retry(self.retry).timeouts(self.timeouts);
         Ok(crate::Client::new_with_client(
             sdk_auth::API_ROOT_PLACEHOLDER,
             http,

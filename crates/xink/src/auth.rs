@@ -18,7 +18,8 @@ use crate::region::{AUTH_URL, Region};
 use futures::future::BoxFuture;
 use progenitor_client::{ClientHooks, OperationInfo};
 use sdk_auth::{
-    AuthHooks, Clock, Error, ErrorKind, Expiring, RefreshPolicy, Session, SystemClock, TokenCache,
+    AuthHooks, Clock, Error, ErrorKind, Expiring, RefreshPolicy, RetryPolicy, Session, SystemClock,
+    Timeouts, TokenCache,
 };
 pub use sdk_auth::{ClientAuth, ClientId, ClientSecret};
 use std::sync::Arc;
@@ -209,8 +210,8 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     policy: Option<RefreshPolicy>,
     clock: Option<Arc<dyn Clock>>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
 }
 
 impl crate::Client {
@@ -273,8 +274,8 @@ impl ClientBuilder {
         self
     }
 
-    /// A `reqwest::Client` of your own (proxies, TLS roots). Timeouts set on this builder are
-    /// then ignored: configure them on your client.
+    /// A `reqwest::Client` of your own (proxies, TLS roots). The connect timeout is then yours
+    /// to set; per-attempt and total timeouts still apply.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -293,15 +294,15 @@ impl ClientBuilder {
         self
     }
 
-    /// Timeout of one whole request (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+    /// Connect, per-attempt and total timeouts (default [`Timeouts::default`]).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
         self
     }
 
-    /// Timeout for establishing a connection (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
+    /// When to retry (default [`RetryPolicy::standard`]; [`RetryPolicy::none`] turns it off).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
     }
 
@@ -343,13 +344,10 @@ impl ClientBuilder {
         )?;
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .user_agent(concat!("xink-sdk/", env!("CARGO_PKG_VERSION")))
-                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
-                .timeout(self.timeout.unwrap_or(Duration::from_secs(30)))
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| Error::config("cannot build the HTTP client").with_source(e))?,
+            None => sdk_auth::http::client(
+                concat!("xink-sdk/", env!("CARGO_PKG_VERSION")),
+                &self.timeouts,
+            )?,
         };
         let grant = sdk_auth::ClientCredentials::new(
             http.clone(),
@@ -386,7 +384,9 @@ impl ClientBuilder {
         });
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let sessions = TokenCache::with_clock(fetch, policy, clock);
-        let hooks = AuthHooks::new(PROVIDER, sessions);
+        let hooks = AuthHooks::new(PROVIDER, sessions)
+            .retry(self.retry)
+            .timeouts(self.timeouts);
         Ok(crate::Client::new_with_client(
             sdk_auth::API_ROOT_PLACEHOLDER,
             http,

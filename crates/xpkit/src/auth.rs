@@ -6,11 +6,10 @@ use crate::region::{Region, Service};
 use futures::future::BoxFuture;
 use sdk_auth::{
     AccessToken, AuthHooks, AuthorizationCodeClient, AuthorizationRequest, ClientCredentials,
-    Error, ErrorKind, Expiring, RefreshPolicy, Session, Token, TokenCache,
+    Error, ErrorKind, Expiring, RefreshPolicy, RetryPolicy, Session, Timeouts, Token, TokenCache,
 };
 pub use sdk_auth::{ClientId, ClientSecret};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use url::Url;
 
 /// The provider name in errors and logs.
@@ -21,6 +20,8 @@ pub const ENV_CLIENT_ID: &str = "XPKIT_CLIENT_ID";
 pub const ENV_CLIENT_SECRET: &str = "XPKIT_CLIENT_SECRET";
 /// Environment variable holding the region (`amer`, `apac`, `emea`, `china`, or a base).
 pub const ENV_REGION: &str = "XPKIT_REGION";
+/// XPKit's documented rate limit, named on 429 errors.
+pub const DOCUMENTED_RATE_LIMIT: &str = "2,000 requests per application in any 5-minute window";
 /// The statuses that mean "token rejected": 401, and 403, which is how XPKit reports expiry.
 pub const REJECT_STATUSES: [u16; 2] = [401, 403];
 
@@ -173,6 +174,8 @@ pub struct XpKitBuilder {
     http: Option<reqwest::Client>,
     policy: Option<RefreshPolicy>,
     lookup: Option<Lookup>,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
 }
 
 impl std::fmt::Debug for XpKitBuilder {
@@ -232,6 +235,18 @@ impl XpKitBuilder {
         self
     }
 
+    /// When to retry (default [`RetryPolicy::standard`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Connect, per-attempt and total timeouts (default [`Timeouts::default`]).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
     /// Where unset values are looked up (default: the process environment). For tests and
     /// other configuration sources; blank values count as unset.
     pub fn lookup(
@@ -286,13 +301,10 @@ impl XpKitBuilder {
         };
         let http = match self.http {
             Some(h) => h,
-            None => reqwest::Client::builder()
-                .user_agent(concat!("xpkit-sdk/", env!("CARGO_PKG_VERSION")))
-                .connect_timeout(Duration::from_secs(10))
-                .timeout(Duration::from_secs(60))
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| Error::config("cannot build the HTTP client").with_source(e))?,
+            None => sdk_auth::http::client(
+                concat!("xpkit-sdk/", env!("CARGO_PKG_VERSION")),
+                &self.timeouts,
+            )?,
         };
         let root = region.service_url(Service::Auth);
         let policy = self.policy.unwrap_or_default();
@@ -353,7 +365,11 @@ impl XpKitBuilder {
                 TokenCache::new(fetch, policy)
             }
         };
-        let hooks = AuthHooks::new(PROVIDER, sessions).reject_statuses(REJECT_STATUSES);
+        let hooks = AuthHooks::new(PROVIDER, sessions)
+            .reject_statuses(REJECT_STATUSES)
+            .retry(self.retry)
+            .timeouts(self.timeouts)
+            .documented_rate_limit(DOCUMENTED_RATE_LIMIT);
         Ok(XpKit {
             http,
             region,

@@ -16,8 +16,8 @@ use crate::region::Region;
 use futures::future::BoxFuture;
 use progenitor_client::{ClientHooks, OperationInfo};
 use sdk_auth::{
-    AuthHooks, AuthScheme, Error, ErrorKind, Expiring, PendingStates, RefreshPolicy, Session,
-    StoredToken, Token, TokenCache, TokenStore,
+    AuthHooks, AuthScheme, Error, ErrorKind, Expiring, PendingStates, RefreshPolicy, RetryPolicy,
+    Session, StoredToken, Timeouts, Token, TokenCache, TokenStore,
 };
 pub use sdk_auth::{ClientId, ClientSecret, InMemoryTokenStore};
 use std::sync::{Arc, Mutex};
@@ -90,14 +90,8 @@ pub struct ConnectedAccount {
     pub xref_account_id: String,
 }
 
-fn default_http() -> Result<reqwest::Client, Error> {
-    reqwest::Client::builder()
-        .user_agent(concat!("xref-sdk/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| Error::config("cannot build the HTTP client").with_source(e))
+fn default_http(timeouts: &Timeouts) -> Result<reqwest::Client, Error> {
+    sdk_auth::http::client(concat!("xref-sdk/", env!("CARGO_PKG_VERSION")), timeouts)
 }
 
 /// The whole flow for one partner registration: authorize URL, callback, per-account clients.
@@ -108,6 +102,8 @@ pub struct Connector {
     http: reqwest::Client,
     store: Arc<dyn TokenStore>,
     states: PendingStates,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
 }
 
 impl std::fmt::Debug for Connector {
@@ -126,10 +122,26 @@ impl Connector {
         Ok(Self {
             app,
             region: Region::Production,
-            http: default_http()?,
+            http: default_http(&Timeouts::default())?,
             store,
             states: PendingStates::new(DEFAULT_STATE_TTL),
+            retry: RetryPolicy::standard(),
+            timeouts: Timeouts::default(),
         })
+    }
+
+    /// When per-account clients retry (default [`RetryPolicy::standard`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Timeouts of per-account clients and of the code exchange (default
+    /// [`Timeouts::default`]). Replaces the HTTP client with one built for them.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Result<Self, Error> {
+        self.timeouts = timeouts;
+        self.http = default_http(&timeouts)?;
+        Ok(self)
     }
 
     /// Other hosts (tests, proxies).
@@ -261,6 +273,8 @@ impl Connector {
             .store(self.store.clone())
             .region(self.region.clone())
             .http_client(self.http.clone())
+            .retry(self.retry.clone())
+            .timeouts(self.timeouts)
             .build()
     }
 }
@@ -401,6 +415,8 @@ pub struct ClientBuilder {
     store: Option<Arc<dyn TokenStore>>,
     region: Region,
     http: Option<reqwest::Client>,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -449,6 +465,18 @@ impl ClientBuilder {
         self
     }
 
+    /// When to retry (default [`RetryPolicy::standard`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Timeouts (default [`Timeouts::default`]).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
     /// Builds the client (no network call; the token is read from the store on first use).
     pub fn build(self) -> Result<crate::Client, Error> {
         let ctx = |e: Error| e.with_provider(PROVIDER);
@@ -465,7 +493,7 @@ impl ClientBuilder {
             .ok_or_else(|| ctx(Error::config("no token store: call .store(..)")))?;
         let http = match self.http {
             Some(h) => h,
-            None => default_http().map_err(ctx)?,
+            None => default_http(&self.timeouts).map_err(ctx)?,
         };
         let api_root = self.region.api_url();
         sdk_auth::http::ensure_secure(&api_root, "Xref API URL").map_err(ctx)?;
@@ -488,7 +516,9 @@ impl ClientBuilder {
         // No refresh exists: a 401 invalidates the token, the next fetch refuses it, and the
         // 401 comes back as a re-authorization error naming the account. Never a resend.
         let hooks = AuthHooks::new(PROVIDER, TokenCache::new(fetch, RefreshPolicy::default()))
-            .scheme(AuthScheme::Token);
+            .scheme(AuthScheme::Token)
+            .retry(self.retry)
+            .timeouts(self.timeouts);
         Ok(crate::Client::new_with_client(
             sdk_auth::API_ROOT_PLACEHOLDER,
             http,

@@ -42,6 +42,7 @@ fn key_client(fake: &FakeIinked) -> Client {
     Client::builder()
         .datacenter(datacenter(fake))
         .api_key(CANARY_API_KEY)
+        .retry(sdk_tests::fast_retry())
         .build()
         .expect("client")
 }
@@ -65,6 +66,7 @@ async fn authorize(fake: &FakeIinked, store: Arc<InMemoryTokenStore>) -> Result<
     Client::builder()
         .datacenter(datacenter(fake))
         .oauth(app(), store as Arc<dyn TokenStore>, "customer-42")
+        .retry(sdk_tests::fast_retry())
         .build()
 }
 

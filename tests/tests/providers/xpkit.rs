@@ -23,6 +23,7 @@ fn xpkit(fake: &FakeXpKit) -> XpKit {
     XpKit::builder()
         .credentials(CLIENT_ID, CANARY_SECRET)
         .region(Region::single_origin(fake.base()).expect("origin"))
+        .retry(sdk_tests::fast_retry())
         .build()
         .expect("xpkit")
 }

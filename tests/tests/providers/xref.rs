@@ -26,6 +26,7 @@ fn connector(fake: &FakeXref, store: Arc<InMemoryTokenStore>) -> Connector {
     Connector::new(app, store as Arc<dyn TokenStore>)
         .expect("connector")
         .region(Region::custom(fake.base(), fake.base()).expect("region"))
+        .retry(sdk_tests::fast_retry())
 }
 
 fn state_of(url: &url::Url) -> String {
