@@ -16,6 +16,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub mod faults;
 pub mod iinked;
 pub mod xpkit;
 pub mod xref;

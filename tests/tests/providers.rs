@@ -1,5 +1,7 @@
 //! Every provider SDK against its fake on loopback: one test binary, one module per provider.
 
+#[path = "providers/faults.rs"]
+mod faults;
 #[path = "providers/iinked_sign.rs"]
 mod iinked_sign;
 #[path = "providers/xink.rs"]

@@ -268,7 +268,15 @@ impl AuthHooks {
                     .min(remaining)
                     .max(Duration::from_millis(1)),
             );
-            let result = http.execute(request).await;
+            let result = match http.execute(request).await {
+                // Read JSON success bodies here, inside the attempt, so that a body that stalls or
+                // breaks is a failure of this attempt (timed, retried, mapped with context) rather
+                // than of the decoder later. Other bodies (downloads) keep streaming.
+                Ok(response) if response.status().is_success() && is_json(&response) => {
+                    buffer(response).await
+                }
+                other => other,
+            };
 
             // A rejected token: refresh once and resend once (not counted as a retry).
             if let Ok(response) = &result
@@ -411,6 +419,27 @@ impl AuthHooks {
             Err(e) => Err(self.context(crate::error::describe_reqwest(e), operation)),
         }
     }
+}
+
+fn is_json(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.contains("json"))
+}
+
+/// The response with its body read into memory (same status, version and headers).
+async fn buffer(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let body = response.bytes().await?;
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    Ok(reqwest::Response::from(rebuilt))
 }
 
 /// `url` moved onto `root` when it is on the placeholder base; otherwise it must already be on
