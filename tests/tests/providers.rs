@@ -4,6 +4,8 @@
 mod faults;
 #[path = "providers/iinked_sign.rs"]
 mod iinked_sign;
+#[path = "providers/sweep.rs"]
+mod sweep;
 #[path = "providers/xink.rs"]
 mod xink;
 #[path = "providers/xpkit.rs"]
