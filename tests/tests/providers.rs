@@ -2,6 +2,8 @@
 
 #[path = "providers/faults.rs"]
 mod faults;
+#[path = "providers/fuzz.rs"]
+mod fuzz;
 #[path = "providers/iinked_sign.rs"]
 mod iinked_sign;
 #[path = "providers/sweep.rs"]
