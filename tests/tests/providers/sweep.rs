@@ -8,7 +8,7 @@ use sdk_tests::xref::{CANARY_CODE_PREFIX, FakeXref};
 use sdk_tests::{CANARY_SECRET, CANARY_TOKEN_PREFIX, CLIENT_ID, Canned, FakeXink, fast_retry};
 use serde_json::json;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 const CANARIES: &[&str] = &[
     CANARY_SECRET,
@@ -48,14 +48,23 @@ fn shown<T: std::fmt::Debug + std::fmt::Display>(seen: &mut Vec<String>, value: 
 
 #[tokio::test(flavor = "current_thread")]
 async fn canaries_never_reach_logs_debug_display_or_errors() {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-        .with_writer(capture.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // The process-wide subscriber: a thread-local one races with other tests' threads over
+    // tracing's per-callsite interest cache. Every test's output in this binary is swept too.
+    static CAPTURE: OnceLock<Capture> = OnceLock::new();
+    let capture = CAPTURE
+        .get_or_init(|| {
+            let capture = Capture::default();
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_ansi(false)
+                .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+                .with_writer(capture.clone())
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("the only global subscriber");
+            capture
+        })
+        .clone();
     let mut seen: Vec<String> = Vec::new();
 
     // Xink: token + discovery, calls, a 401 with refresh, a second 401, raw multipart, errors.
