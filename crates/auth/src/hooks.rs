@@ -19,6 +19,7 @@ use crate::secret::AccessToken;
 use crate::token::Token;
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use std::borrow::Cow;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 use url::Url;
@@ -91,7 +92,13 @@ pub struct AuthHooks {
     retry: RetryPolicy,
     timeouts: Timeouts,
     documented_rate_limit: Option<String>,
+    /// The auth header of the current session, computed once per session. A `Weak` key: a
+    /// dropped session can never be mistaken for a new one at the same address.
+    header: Arc<Mutex<Option<CachedHeader>>>,
 }
+
+/// A session (weakly held) and its auth header value.
+type CachedHeader = (Weak<Session>, HeaderValue);
 
 impl std::fmt::Debug for AuthHooks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -102,7 +109,7 @@ impl std::fmt::Debug for AuthHooks {
             .field("retry", &self.retry)
             .field("timeouts", &self.timeouts)
             .field("sessions", &self.sessions)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -120,6 +127,7 @@ impl AuthHooks {
             retry: RetryPolicy::standard(),
             timeouts: Timeouts::default(),
             documented_rate_limit: None,
+            header: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -202,16 +210,33 @@ impl AuthHooks {
             .map_err(|e| self.context(e, operation))
     }
 
-    fn authorize(&self, request: &mut reqwest::Request, session: &Session) -> Result<(), Error> {
+    fn authorize(
+        &self,
+        request: &mut reqwest::Request,
+        session: &Arc<Session>,
+    ) -> Result<(), Error> {
         let root = self.api_root.as_ref().unwrap_or(&session.api_root);
         let url = route(request.url(), root)?;
         ensure_secure(&url, "API root")?;
         *request.url_mut() = url;
-        let value = self.scheme.header_value(&session.token.access_token)?;
+        let value = self.header_for(session)?;
         request
             .headers_mut()
             .insert(self.scheme.header_name(), value);
         Ok(())
+    }
+
+    /// The auth header of `session`, computed once per session.
+    fn header_for(&self, session: &Arc<Session>) -> Result<HeaderValue, Error> {
+        let mut cached = self.header.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((key, value)) = cached.as_ref()
+            && key.upgrade().is_some_and(|s| Arc::ptr_eq(&s, session))
+        {
+            return Ok(value.clone());
+        }
+        let value = self.scheme.header_value(&session.token.access_token)?;
+        *cached = Some((Arc::downgrade(session), value.clone()));
+        Ok(value)
     }
 
     /// Sends, within the [`Timeouts`]; retries transient failures under the [`RetryPolicy`];
@@ -311,10 +336,10 @@ impl AuthHooks {
             // A transient failure: retry within the policy and the deadline.
             let (transient, hint) = match &result {
                 Err(e) => (e.is_connect() || e.is_timeout(), None),
-                Ok(r) => (
-                    self.retry.statuses.contains(&r.status().as_u16()),
-                    crate::retry::retry_after(r.headers()),
-                ),
+                Ok(r) if self.retry.statuses.contains(&r.status().as_u16()) => {
+                    (true, crate::retry::retry_after(r.headers()))
+                }
+                Ok(_) => (false, None),
             };
             if !transient || !retryable_method {
                 break result;
@@ -449,6 +474,16 @@ fn route(url: &Url, root: &Url) -> Result<Url, Error> {
     if let Some(rest) = text.strip_prefix(API_ROOT_PLACEHOLDER)
         && (rest.is_empty() || rest.starts_with(['/', '?']))
     {
+        // The common case, a root without a path: swap scheme, host and port in place.
+        if root.path() == "/" {
+            let mut out = url.clone();
+            if out.set_scheme(root.scheme()).is_ok()
+                && out.set_host(root.host_str()).is_ok()
+                && out.set_port(root.port()).is_ok()
+            {
+                return Ok(out);
+            }
+        }
         let joined = format!("{}{rest}", root.as_str().trim_end_matches('/'));
         return Url::parse(&joined)
             .map_err(|e| Error::config(format!("cannot build the request URL: {e}")));

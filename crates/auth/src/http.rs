@@ -2,22 +2,23 @@
 //! bounded body reads, and the HTTPS guard.
 
 use crate::error::{Error, ErrorBody, ErrorKind};
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 use url::Url;
 
 /// The most of an error or token response body the SDK reads (1 MiB). Larger bodies are
 /// truncated (errors) or rejected (token responses).
 pub const MAX_BODY: usize = 1024 * 1024;
 
-/// Headers a provider may use for its request id, in order of preference.
-const REQUEST_ID_HEADERS: &[&str] = &[
-    "x-request-id",
-    "request-id",
-    "x-correlation-id",
-    "x-ms-request-id",
-    "x-amzn-requestid",
-    "x-amz-request-id",
-    "cf-ray",
+/// Headers a provider may use for its request id, in order of preference (static names: no
+/// parsing on the per-call path).
+static REQUEST_ID_HEADERS: [HeaderName; 7] = [
+    HeaderName::from_static("x-request-id"),
+    HeaderName::from_static("request-id"),
+    HeaderName::from_static("x-correlation-id"),
+    HeaderName::from_static("x-ms-request-id"),
+    HeaderName::from_static("x-amzn-requestid"),
+    HeaderName::from_static("x-amz-request-id"),
+    HeaderName::from_static("cf-ray"),
 ];
 
 /// JSON fields that carry a provider's error message, in order of preference. Only these are
@@ -44,7 +45,7 @@ const MAX_MESSAGE: usize = 500;
 pub fn request_id(headers: &HeaderMap) -> Option<String> {
     REQUEST_ID_HEADERS.iter().find_map(|name| {
         headers
-            .get(*name)
+            .get(name)
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty())
             .map(|v| truncate(v, 200))

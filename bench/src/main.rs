@@ -1,0 +1,382 @@
+//! `sdk-bench`: what an SDK call costs compared with raw reqwest, and what auth costs under load.
+//!
+//! Runs against a fake Xink on loopback that answers instantly, and prints one Markdown table.
+//! Run it with `cargo xtask bench` (release build). Numbers on a 2-core machine are noisy: read
+//! the ratios, which come from interleaved measurements that share the noise.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Default)]
+struct Fake {
+    tokens: AtomicUsize,
+    discoveries: AtomicUsize,
+    slow_tokens: AtomicBool,
+    base: std::sync::OnceLock<String>,
+    employees: std::sync::OnceLock<String>,
+}
+
+async fn token(State(f): State<Arc<Fake>>) -> impl IntoResponse {
+    let n = f.tokens.fetch_add(1, Ordering::SeqCst) + 1;
+    if f.slow_tokens.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    (
+        StatusCode::OK,
+        [("content-type", "application/json")],
+        format!(r#"{{"access_token":"bench-token-{n}","token_type":"bearer","expires_in":7200}}"#),
+    )
+}
+
+async fn discovery(State(f): State<Arc<Fake>>) -> impl IntoResponse {
+    f.discoveries.fetch_add(1, Ordering::SeqCst);
+    let base = f.base.get().cloned().unwrap_or_default();
+    (
+        StatusCode::OK,
+        [("content-type", "application/json")],
+        format!(r#"{{"Success":true,"DataCenterID":"EU","APIRoot":"{base}"}}"#),
+    )
+}
+
+async fn employees(State(f): State<Arc<Fake>>) -> impl IntoResponse {
+    (
+        StatusCode::OK,
+        [("content-type", "application/json")],
+        f.employees.get().cloned().unwrap_or_default(),
+    )
+}
+
+/// 50 employee records of a realistic size (~15 KiB in all).
+fn employee_list() -> String {
+    let items: Vec<serde_json::Value> = (0..50)
+        .map(|i| {
+            serde_json::json!({
+                "Email": format!("employee{i}@example.com"), "DisplayName": format!("Employee Number {i}"),
+                "FirstName": "Employee", "LastName": format!("Number {i}"), "JobTitle": "Senior Account Manager",
+                "Department": "Sales EMEA", "Phone": "+44 20 7946 0000", "Mobile": "+44 7700 900000",
+                "Company": "Example Ltd", "Street": "1 Example Street", "City": "London", "ZIP": "EC1A 1AA",
+                "Country": "United Kingdom", "WebSite": "https://www.example.com", "Fields": {"Custom1": "value", "Custom2": i}
+            })
+        })
+        .collect();
+    serde_json::Value::Array(items).to_string()
+}
+
+async fn start_fake() -> (Arc<Fake>, String) {
+    let fake = Arc::new(Fake::default());
+    let app = Router::new()
+        .route("/OAuth/Token", axum::routing::post(token))
+        .route("/Discovery", axum::routing::get(discovery))
+        .route(
+            "/api/1.0/employee/list/{offset}/{limit}",
+            axum::routing::get(employees),
+        )
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let _ = fake.base.set(base.clone());
+    let _ = fake.employees.set(employee_list());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (fake, base)
+}
+
+fn client(base: &str, clock: Option<Arc<sdk_auth::ManualClock>>) -> xink_sdk::Client {
+    let mut b = xink_sdk::Client::builder()
+        .credentials("bench@SRV", "bench-secret")
+        .auth_url(base)
+        .scopes([xink_sdk::Scope::EmployeeRead])
+        .refresh_policy(sdk_auth::RefreshPolicy::default().without_jitter());
+    if let Some(clock) = clock {
+        b = b.clock(clock);
+    }
+    b.build().expect("client")
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.1} µs", d.as_secs_f64() * 1e6)
+}
+
+struct Row(String, String);
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let iterations: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(3000);
+    let mut rows: Vec<Row> = Vec::new();
+    let (fake, base) = start_fake().await;
+    let url = format!("{base}/api/1.0/employee/list/0/50");
+
+    // Profiling mode (for instruction counts under callgrind): only one kind of call.
+    if let Ok(only) = std::env::var("SDK_BENCH_ONLY") {
+        let raw = reqwest::Client::new();
+        let sdk = client(&base, None);
+        sdk.list_employees()
+            .offset(0)
+            .limit(50)
+            .send()
+            .await
+            .expect("warm");
+        for _ in 0..iterations {
+            if only == "raw" {
+                let v: serde_json::Value = raw
+                    .get(&url)
+                    .bearer_auth("t")
+                    .send()
+                    .await
+                    .expect("raw")
+                    .json()
+                    .await
+                    .expect("json");
+                std::hint::black_box(v);
+            } else {
+                std::hint::black_box(
+                    sdk.list_employees()
+                        .offset(0)
+                        .limit(50)
+                        .send()
+                        .await
+                        .expect("sdk"),
+                );
+            }
+        }
+        return;
+    }
+
+    // ---- 1. The same GET: raw reqwest + serde vs the SDK with a warm token cache ----
+    let raw = reqwest::Client::new();
+    // The same GET with a client configured like the SDK's (timeouts, no redirects, user agent)
+    // and the same request headers: separates configuration from SDK code.
+    let raw_cfg =
+        sdk_auth::http::client("xink-sdk/0.1.0", &sdk_auth::Timeouts::default()).expect("client");
+    let sdk = client(&base, None);
+    for _ in 0..300 {
+        let _: serde_json::Value = raw
+            .get(&url)
+            .bearer_auth("t")
+            .send()
+            .await
+            .expect("raw")
+            .json()
+            .await
+            .expect("json");
+        let _ = sdk
+            .list_employees()
+            .offset(0)
+            .limit(50)
+            .send()
+            .await
+            .expect("sdk");
+    }
+    let (mut raw_t, mut cfg_t, mut sdk_t) = (
+        Vec::with_capacity(iterations),
+        Vec::with_capacity(iterations),
+        Vec::with_capacity(iterations),
+    );
+    for i in 0..iterations {
+        // Interleave, rotating which goes first, so all three see the same noise.
+        for k in 0..3 {
+            let which = (i + k) % 3;
+            let start = Instant::now();
+            match which {
+                0 => {
+                    let v: serde_json::Value = raw
+                        .get(&url)
+                        .bearer_auth("t")
+                        .send()
+                        .await
+                        .expect("raw")
+                        .json()
+                        .await
+                        .expect("json");
+                    std::hint::black_box(v);
+                    raw_t.push(start.elapsed());
+                }
+                1 => {
+                    let v: serde_json::Value = raw_cfg
+                        .get(&url)
+                        .bearer_auth("t")
+                        .header("accept", "application/json")
+                        .timeout(Duration::from_secs(30))
+                        .send()
+                        .await
+                        .expect("raw")
+                        .json()
+                        .await
+                        .expect("json");
+                    std::hint::black_box(v);
+                    cfg_t.push(start.elapsed());
+                }
+                _ => {
+                    let v = sdk
+                        .list_employees()
+                        .offset(0)
+                        .limit(50)
+                        .send()
+                        .await
+                        .expect("sdk");
+                    std::hint::black_box(v);
+                    sdk_t.push(start.elapsed());
+                }
+            }
+        }
+    }
+    raw_t.sort();
+    cfg_t.sort();
+    sdk_t.sort();
+    let (c50, c99) = (percentile(&cfg_t, 0.5), percentile(&cfg_t, 0.99));
+    let (r50, r99, s50, s99) = (
+        percentile(&raw_t, 0.5),
+        percentile(&raw_t, 0.99),
+        percentile(&sdk_t, 0.5),
+        percentile(&sdk_t, 0.99),
+    );
+    rows.push(Row(
+        format!("GET 50 employees, raw reqwest + serde (n={iterations})"),
+        format!("p50 {} · p99 {}", us(r50), us(r99)),
+    ));
+    rows.push(Row(
+        format!("GET 50 employees, raw reqwest configured like the SDK (timeouts, headers) (n={iterations})"),
+        format!("p50 {} · p99 {}", us(c50), us(c99)),
+    ));
+    rows.push(Row(
+        format!("GET 50 employees, xink-sdk, warm token (n={iterations})"),
+        format!("p50 {} · p99 {}", us(s50), us(s99)),
+    ));
+    rows.push(Row(
+        "SDK / raw".into(),
+        format!(
+            "p50 ×{:.3} · p99 ×{:.3}",
+            s50.as_secs_f64() / r50.as_secs_f64(),
+            s99.as_secs_f64() / r99.as_secs_f64()
+        ),
+    ));
+    rows.push(Row(
+        "SDK / raw configured like the SDK".into(),
+        format!(
+            "p50 ×{:.3} · p99 ×{:.3}",
+            s50.as_secs_f64() / c50.as_secs_f64(),
+            s99.as_secs_f64() / c99.as_secs_f64()
+        ),
+    ));
+
+    // ---- 2. 1,000 concurrent calls on a cold client ----
+    let (t0, d0) = (
+        fake.tokens.load(Ordering::SeqCst),
+        fake.discoveries.load(Ordering::SeqCst),
+    );
+    let cold = client(&base, None);
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..1000)
+        .map(|_| {
+            let c = cold.clone();
+            tokio::spawn(async move {
+                c.list_employees()
+                    .offset(0)
+                    .limit(50)
+                    .send()
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .collect();
+    let mut failed = 0;
+    for t in tasks {
+        if !matches!(t.await, Ok(Ok(()))) {
+            failed += 1;
+        }
+    }
+    let wall = start.elapsed();
+    rows.push(Row(
+        "1,000 concurrent calls, cold client".into(),
+        format!(
+            "{} token request(s), {} discovery request(s), {failed} failed, wall {:.1} ms",
+            fake.tokens.load(Ordering::SeqCst) - t0,
+            fake.discoveries.load(Ordering::SeqCst) - d0,
+            wall.as_secs_f64() * 1e3
+        ),
+    ));
+
+    // ---- 3. Latency while the token is refreshed (token endpoint takes 200 ms) ----
+    let clock = sdk_auth::ManualClock::new();
+    let refreshing = client(&base, Some(clock.clone()));
+    refreshing
+        .list_employees()
+        .offset(0)
+        .limit(50)
+        .send()
+        .await
+        .expect("warm");
+    let mut steady = Vec::new();
+    for _ in 0..500 {
+        let s = Instant::now();
+        refreshing
+            .list_employees()
+            .offset(0)
+            .limit(50)
+            .send()
+            .await
+            .expect("steady");
+        steady.push(s.elapsed());
+    }
+    fake.slow_tokens.store(true, Ordering::SeqCst);
+    let before = fake.tokens.load(Ordering::SeqCst);
+    clock.advance(Duration::from_secs(7200 - 200)); // inside the refresh window, still valid
+    let mut during = Vec::new();
+    let window = Instant::now();
+    while window.elapsed() < Duration::from_millis(200) || during.len() < 50 {
+        let s = Instant::now();
+        refreshing
+            .list_employees()
+            .offset(0)
+            .limit(50)
+            .send()
+            .await
+            .expect("during");
+        during.push(s.elapsed());
+    }
+    fake.slow_tokens.store(false, Ordering::SeqCst);
+    steady.sort();
+    during.sort();
+    rows.push(Row(
+        "calls in steady state (n=500)".into(),
+        format!(
+            "p50 {} · p99 {}",
+            us(percentile(&steady, 0.5)),
+            us(percentile(&steady, 0.99))
+        ),
+    ));
+    rows.push(Row(
+        format!(
+            "calls while the token refreshes (200 ms token endpoint, n={})",
+            during.len()
+        ),
+        format!(
+            "p50 {} · p99 {} · {} refresh request(s)",
+            us(percentile(&during, 0.5)),
+            us(percentile(&during, 0.99)),
+            fake.tokens.load(Ordering::SeqCst) - before
+        ),
+    ));
+
+    println!("| measurement | result |");
+    println!("|---|---|");
+    for Row(a, b) in rows {
+        println!("| {a} | {b} |");
+    }
+}
