@@ -623,3 +623,52 @@ mod wire_tests {
         assert_eq!(fresh.calls_async().await, 1);
     }
 }
+
+/// Implements `progenitor_client::ClientHooks` for a generated client whose inner state has a
+/// `hooks: AuthHooks` field: `pre`, `exec` and `post` delegate to [`AuthHooks`], and hook errors
+/// travel as [`Error`](crate::Error). Every provider crate invokes it once per client type in
+/// its `auth.rs`:
+///
+/// ```ignore
+/// sdk_auth::client_hooks!(crate::Client, crate::auth::AuthState);
+/// ```
+#[macro_export]
+macro_rules! client_hooks {
+    ($client:ty, $state:ty) => {
+        impl ::progenitor_client::ClientHooks<$state> for $client {
+            async fn pre<E>(
+                &self,
+                request: &mut ::reqwest::Request,
+                info: &::progenitor_client::OperationInfo,
+            ) -> ::std::result::Result<(), ::progenitor_client::Error<E>> {
+                self.inner
+                    .hooks
+                    .pre(request, info.operation_id)
+                    .await
+                    .map_err($crate::Error::into_progenitor)
+            }
+
+            async fn exec(
+                &self,
+                request: ::reqwest::Request,
+                info: &::progenitor_client::OperationInfo,
+            ) -> ::reqwest::Result<::reqwest::Response> {
+                self.inner
+                    .hooks
+                    .exec(&self.client, request, info.operation_id)
+                    .await
+            }
+
+            async fn post<E>(
+                &self,
+                result: &::reqwest::Result<::reqwest::Response>,
+                info: &::progenitor_client::OperationInfo,
+            ) -> ::std::result::Result<(), ::progenitor_client::Error<E>> {
+                self.inner
+                    .hooks
+                    .post(result, info.operation_id)
+                    .map_err($crate::Error::into_progenitor)
+            }
+        }
+    };
+}

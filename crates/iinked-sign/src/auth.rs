@@ -16,7 +16,6 @@
 
 use crate::region::Datacenter;
 use futures::future::BoxFuture;
-use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::HeaderName;
 pub use sdk_auth::{ApiKey, ClientAuth, ClientId, ClientSecret, InMemoryTokenStore};
 use sdk_auth::{
@@ -303,41 +302,7 @@ impl AuthState {
     }
 }
 
-impl ClientHooks<AuthState> for crate::Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        self.inner
-            .hooks
-            .pre(request, info.operation_id)
-            .await
-            .map_err(Error::into_progenitor)
-    }
-
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        self.inner
-            .hooks
-            .exec(&self.client, request, info.operation_id)
-            .await
-    }
-
-    async fn post<E>(
-        &self,
-        result: &reqwest::Result<reqwest::Response>,
-        info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        self.inner
-            .hooks
-            .post(result, info.operation_id)
-            .map_err(Error::into_progenitor)
-    }
-}
+sdk_auth::client_hooks!(crate::Client, AuthState);
 
 /// Builds a [`Client`](crate::Client). See the [crate docs](crate) for both modes.
 #[derive(Debug, Default)]

@@ -44,41 +44,7 @@ pub struct AuthState {
 #[allow(unused_macros)] // unused only in a build with every service feature off
 macro_rules! service_client {
     ($module:ident, $service:expr) => {
-        impl progenitor_client::ClientHooks<crate::auth::AuthState> for Client {
-            async fn pre<E>(
-                &self,
-                request: &mut reqwest::Request,
-                info: &progenitor_client::OperationInfo,
-            ) -> Result<(), progenitor_client::Error<E>> {
-                self.inner
-                    .hooks
-                    .pre(request, info.operation_id)
-                    .await
-                    .map_err(sdk_auth::Error::into_progenitor)
-            }
-
-            async fn exec(
-                &self,
-                request: reqwest::Request,
-                info: &progenitor_client::OperationInfo,
-            ) -> reqwest::Result<reqwest::Response> {
-                self.inner
-                    .hooks
-                    .exec(&self.client, request, info.operation_id)
-                    .await
-            }
-
-            async fn post<E>(
-                &self,
-                result: &reqwest::Result<reqwest::Response>,
-                info: &progenitor_client::OperationInfo,
-            ) -> Result<(), progenitor_client::Error<E>> {
-                self.inner
-                    .hooks
-                    .post(result, info.operation_id)
-                    .map_err(sdk_auth::Error::into_progenitor)
-            }
-        }
+        sdk_auth::client_hooks!(Client, crate::auth::AuthState);
 
         impl Client {
             /// A request to any path of this service, authenticated like generated calls.

@@ -14,7 +14,6 @@
 
 use crate::region::Region;
 use futures::future::BoxFuture;
-use progenitor_client::{ClientHooks, OperationInfo};
 use sdk_auth::{
     AuthHooks, AuthScheme, Error, ErrorKind, Expiring, PendingStates, RefreshPolicy, RetryPolicy,
     Session, StoredToken, Timeouts, Token, TokenCache, TokenStore,
@@ -371,41 +370,7 @@ impl AuthState {
     }
 }
 
-impl ClientHooks<AuthState> for crate::Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        self.inner
-            .hooks
-            .pre(request, info.operation_id)
-            .await
-            .map_err(Error::into_progenitor)
-    }
-
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        self.inner
-            .hooks
-            .exec(&self.client, request, info.operation_id)
-            .await
-    }
-
-    async fn post<E>(
-        &self,
-        result: &reqwest::Result<reqwest::Response>,
-        info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        self.inner
-            .hooks
-            .post(result, info.operation_id)
-            .map_err(Error::into_progenitor)
-    }
-}
+sdk_auth::client_hooks!(crate::Client, AuthState);
 
 /// Builds a [`Client`](crate::Client) for one account from a stored token.
 #[derive(Default)]
