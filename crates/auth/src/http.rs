@@ -233,6 +233,17 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// `base` joined with `path`, with exactly one `/` between them (`https://h/a/` + `/b` →
+/// `https://h/a/b`).
+pub fn join(base: &Url, path: &str) -> Result<Url, Error> {
+    let text = format!(
+        "{}/{}",
+        base.as_str().trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
+    Url::parse(&text).map_err(|e| Error::config(format!("cannot build `{path}` URL: {e}")))
+}
+
 /// Parses `text` as an absolute http(s) URL with a host, for base URLs and API roots.
 pub fn parse_base_url(text: &str, what: &str) -> Result<Url, Error> {
     let url = Url::parse(text.trim())

@@ -97,12 +97,7 @@ impl Datacenter {
     /// `origin` joined with `path` (no double slashes).
     pub fn join(&self, path: &str) -> Url {
         let origin = self.origin();
-        let text = format!(
-            "{}/{}",
-            origin.as_str().trim_end_matches('/'),
-            path.trim_start_matches('/')
-        );
-        Url::parse(&text).unwrap_or(origin)
+        sdk_auth::http::join(&origin, path).unwrap_or(origin)
     }
 
     /// The API base, `<origin>/api/v1`.

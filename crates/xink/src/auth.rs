@@ -317,14 +317,14 @@ impl ClientBuilder {
         let grant = sdk_auth::ClientCredentials::new(
             http.clone(),
             PROVIDER,
-            join(&auth_url, "OAuth/Token")?,
+            sdk_auth::http::join(&auth_url, "OAuth/Token")?,
             credentials.client_id,
             credentials.client_secret,
         )?
         .scopes(self.scopes.iter().map(|s| s.as_str().to_owned()))
         .client_auth(self.client_auth);
         let fixed_root = self.region.api_root();
-        let discovery_url = join(&auth_url, "Discovery")?;
+        let discovery_url = sdk_auth::http::join(&auth_url, "Discovery")?;
         let session_http = http.clone();
         let fetch = move || -> BoxFuture<'static, Result<Expiring<Session>, Error>> {
             let grant = grant.clone();
@@ -358,11 +358,6 @@ impl ClientBuilder {
             AuthState { hooks },
         ))
     }
-}
-
-fn join(base: &Url, path: &str) -> Result<Url, Error> {
-    let text = format!("{}/{path}", base.as_str().trim_end_matches('/'));
-    Url::parse(&text).map_err(|e| Error::config(format!("cannot build `{path}` URL: {e}")))
 }
 
 /// `GET /Discovery` with the new token: the account's API root.

@@ -169,14 +169,7 @@ impl Region {
     /// The base URL of `service` in this region, e.g. `https://profiles.emea.xpkit.net/`.
     pub fn service_url(&self, service: Service) -> Url {
         match self {
-            Region::Custom(CustomBase::Origin(origin)) => {
-                let text = format!(
-                    "{}/{}",
-                    origin.as_str().trim_end_matches('/'),
-                    service.subdomain()
-                );
-                Url::parse(&text).unwrap_or_else(|_| origin.clone())
-            }
+            Region::Custom(CustomBase::Origin(origin)) => join(origin, service.subdomain()),
             _ => {
                 let domain = self.domain().unwrap_or("invalid");
                 // A validated domain and a fixed label: always a valid URL.
@@ -198,8 +191,7 @@ impl Region {
 }
 
 fn join(base: &Url, path: &str) -> Url {
-    let text = format!("{}/{path}", base.as_str().trim_end_matches('/'));
-    Url::parse(&text).unwrap_or_else(|_| base.clone())
+    sdk_auth::http::join(base, path).unwrap_or_else(|_| base.clone())
 }
 
 impl FromStr for Region {

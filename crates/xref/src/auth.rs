@@ -164,7 +164,7 @@ impl Connector {
     /// Where to send the user: `<login>/oauth/open-api/{client_id}?state=<fresh random state>`.
     pub fn authorize_url(&self) -> Result<Url, Error> {
         let state = self.states.issue().map_err(|e| e.with_provider(PROVIDER))?;
-        let mut url = Region::join(&self.region.login_url(), "oauth/open-api")?;
+        let mut url = sdk_auth::http::join(&self.region.login_url(), "oauth/open-api")?;
         url.path_segments_mut()
             .map_err(|_| Error::config("the login URL cannot take a path"))?
             .push(self.app.client_id.as_str());
@@ -221,7 +221,7 @@ impl Connector {
 
     async fn exchange_code(&self, code: &str) -> Result<ConnectedAccount, Error> {
         let ctx = |e: Error| e.with_provider(PROVIDER).with_operation("create_token");
-        let url = Region::join(&self.region.api_url(), "oauth/tokens").map_err(ctx)?;
+        let url = sdk_auth::http::join(&self.region.api_url(), "oauth/tokens").map_err(ctx)?;
         sdk_auth::http::ensure_secure(&url, "Xref API URL").map_err(ctx)?;
         let body = serde_json::json!({
             "client_id": self.app.client_id.as_str(),

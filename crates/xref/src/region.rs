@@ -51,16 +51,6 @@ impl Region {
             Region::Custom { api, .. } => api.clone(),
         }
     }
-
-    /// `base` joined with `path`.
-    pub(crate) fn join(base: &Url, path: &str) -> Result<Url, Error> {
-        let text = format!(
-            "{}/{}",
-            base.as_str().trim_end_matches('/'),
-            path.trim_start_matches('/')
-        );
-        Url::parse(&text).map_err(|e| Error::config(format!("cannot build `{path}` URL: {e}")))
-    }
 }
 
 #[cfg(test)]
