@@ -114,20 +114,13 @@ fn drop_manual_operations(spec: &mut Value) {
     };
     for item in paths.values_mut() {
         if let Some(item) = item.as_object_mut() {
-            item.retain(|_, op| op.get("x-manual") != Some(&Value::Bool(true)));
+            item.retain(|_, op| !lint::is_manual(op));
         }
     }
     paths.retain(|_, item| {
         item.as_object()
-            .is_some_and(|o| o.keys().any(|k| is_method(k)))
+            .is_some_and(|o| o.keys().any(|k| lint::METHODS.contains(&k.as_str())))
     });
-}
-
-fn is_method(key: &str) -> bool {
-    matches!(
-        key,
-        "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace"
-    )
 }
 
 /// Generates, and when that fails, narrows the failure to a schema or an operation.

@@ -7,9 +7,15 @@
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-const METHODS: &[&str] = &[
+/// The operation keys of an OpenAPI path item.
+pub const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
+
+/// Whether an operation object is marked `x-manual: true` (written by hand, skipped by xtask).
+pub fn is_manual(op: &Value) -> bool {
+    op.get("x-manual") == Some(&Value::Bool(true))
+}
 
 /// An operation found in the spec.
 #[derive(Debug)]
@@ -32,7 +38,7 @@ impl Operation<'_> {
 
     /// Whether the operation is marked `x-manual: true` (written by hand, skipped by xtask).
     pub fn is_manual(&self) -> bool {
-        self.value.get("x-manual") == Some(&Value::Bool(true))
+        is_manual(self.value)
     }
 }
 
