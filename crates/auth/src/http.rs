@@ -172,6 +172,30 @@ pub fn parse_json_object(body: &[u8], what: &str) -> Result<serde_json::Value, E
     Ok(value)
 }
 
+/// Reads an answer that must be 2xx: its status, its body (at most [`MAX_BODY`]) and whether the
+/// body was longer. A non-2xx answer becomes the mapped error (status, the provider's message
+/// and code, request id); a body that cannot be read, a transport error.
+pub async fn read_success(response: reqwest::Response) -> Result<(u16, bytes::Bytes, bool), Error> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let (body, truncated) = read_limited(response, MAX_BODY)
+        .await
+        .map_err(crate::error::from_reqwest)?;
+    if !status.is_success() {
+        return Err(error_from_response(status.as_u16(), &headers, &body));
+    }
+    Ok((status.as_u16(), body, truncated))
+}
+
+/// A token endpoint's refusal: a 4xx answer other than 429 (bad credentials, bad or reused
+/// code, revoked refresh token) is an [`ErrorKind::Auth`] error; anything else is unchanged.
+pub fn refused_as_auth(e: Error) -> Error {
+    match e.status() {
+        Some(s) if (400..500).contains(&s) && s != 429 => e.with_kind(ErrorKind::Auth),
+        _ => e,
+    }
+}
+
 /// Reads a response body, at most `limit` bytes. Returns the bytes and whether the body was
 /// longer than `limit` (the rest is not read).
 pub async fn read_limited(

@@ -14,7 +14,7 @@ use crate::error::{Error, ErrorKind};
 use crate::http::ensure_secure;
 use crate::secret::{ClientId, ClientSecret, RefreshToken};
 use crate::store::{StoredToken, TokenStore};
-use crate::token::{ClientAuth, Token, read_token_response};
+use crate::token::{ClientAuth, Token, post_token_form};
 use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -204,27 +204,17 @@ impl AuthorizationCodeClient {
     }
 
     async fn token_request(&self, mut form: Vec<(&str, String)>) -> Result<Token, Error> {
-        let mut request = self
-            .http
-            .post(self.token_url.clone())
-            .header(reqwest::header::ACCEPT, "application/json");
-        match (&self.client_secret, self.client_auth) {
-            (Some(secret), ClientAuth::BasicAuth) => {
-                request = request.basic_auth(self.client_id.as_str(), Some(secret.secret()));
-            }
+        let basic = match (&self.client_secret, self.client_auth) {
+            (Some(secret), ClientAuth::BasicAuth) => Some((&self.client_id, secret)),
             (secret, _) => {
                 form.push(("client_id", self.client_id.as_str().to_owned()));
                 if let Some(secret) = secret {
                     form.push(("client_secret", secret.secret().to_owned()));
                 }
+                None
             }
-        }
-        let response = request
-            .form(&form)
-            .send()
-            .await
-            .map_err(crate::error::from_reqwest)?;
-        read_token_response(response).await
+        };
+        post_token_form(&self.http, &self.token_url, &form, basic).await
     }
 
     /// Exchanges an authorization code (with its PKCE verifier) for tokens.

@@ -1,7 +1,6 @@
 //! Tokens, token sources, and the client-credentials grant.
 
 use crate::error::{Error, ErrorKind};
-use crate::http::{MAX_BODY, error_from_response, read_limited};
 use crate::secret::{AccessToken, ClientId, ClientSecret, RefreshToken};
 use futures::future::BoxFuture;
 use serde::Deserialize;
@@ -231,47 +230,48 @@ impl ClientCredentials {
         for (k, v) in &self.extra {
             form.push((k, v));
         }
-        let mut request = self
-            .http
-            .post(self.token_url.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .form(&form);
-        if self.auth == ClientAuth::BasicAuth {
-            request =
-                request.basic_auth(self.client_id.as_str(), Some(self.client_secret.secret()));
-        }
+        let basic =
+            (self.auth == ClientAuth::BasicAuth).then_some((&self.client_id, &self.client_secret));
         tracing::debug!(provider = %self.provider, url = %self.token_url, "requesting token");
-        let response = request
-            .send()
+        post_token_form(&self.http, &self.token_url, &form, basic)
             .await
-            .map_err(|e| ctx(crate::error::from_reqwest(e)))?;
-        read_token_response(response).await.map_err(ctx)
+            .map_err(ctx)
     }
 }
 
 /// Reads a token endpoint's answer: a token on 2xx, otherwise an auth error (4xx) or a
 /// transient API error (5xx) carrying the OAuth `error` code and description.
 pub async fn read_token_response(response: reqwest::Response) -> Result<Token, Error> {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let (body, truncated) = read_limited(response, MAX_BODY)
+    let (status, body, truncated) = crate::http::read_success(response)
         .await
-        .map_err(crate::error::from_reqwest)?;
-    if !status.is_success() {
-        let mut e = error_from_response(status.as_u16(), &headers, &body);
-        if status.is_client_error() && status.as_u16() != 429 {
-            // The token endpoint refused the credentials (400 invalid_client, 401, ...).
-            e = e.with_kind(ErrorKind::Auth);
-        }
-        return Err(e);
-    }
+        .map_err(crate::http::refused_as_auth)?;
     if truncated {
         return Err(Error::new(
             ErrorKind::Decode,
             "token response is larger than 1 MiB",
         ));
     }
-    parse_token_response(&body).map_err(|e| e.with_status(status.as_u16()))
+    parse_token_response(&body).map_err(|e| e.with_status(status))
+}
+
+/// POSTs a token request (`application/x-www-form-urlencoded`, `Accept: application/json`),
+/// with HTTP Basic client authentication when `basic` is given, and reads the token answer.
+/// Callers put the grant's fields (and body credentials) in `form`, in the order they document.
+pub(crate) async fn post_token_form<F: serde::Serialize + ?Sized>(
+    http: &reqwest::Client,
+    url: &Url,
+    form: &F,
+    basic: Option<(&ClientId, &ClientSecret)>,
+) -> Result<Token, Error> {
+    let mut request = http
+        .post(url.clone())
+        .header(reqwest::header::ACCEPT, "application/json")
+        .form(form);
+    if let Some((id, secret)) = basic {
+        request = request.basic_auth(id.as_str(), Some(secret.secret()));
+    }
+    let response = request.send().await.map_err(crate::error::from_reqwest)?;
+    read_token_response(response).await
 }
 
 impl TokenSource for ClientCredentials {

@@ -377,27 +377,21 @@ async fn discover(
         .send()
         .await
         .map_err(|e| ctx(sdk_auth::from_reqwest(e)))?;
-    let status = response.status();
-    let headers = response.headers().clone();
-    let (body, _) = sdk_auth::http::read_limited(response, sdk_auth::http::MAX_BODY)
-        .await
-        .map_err(|e| ctx(sdk_auth::from_reqwest(e)))?;
-    if !status.is_success() {
-        let e = sdk_auth::http::error_from_response(status.as_u16(), &headers, &body);
+    let (status, body, _) = sdk_auth::http::read_success(response).await.map_err(|e| {
+        if e.status().is_none() {
+            return ctx(e);
+        }
         let message = format!(
             "discovery failed: {}",
             e.message().unwrap_or("error status")
         );
-        return Err(ctx(e.with_message(message)));
-    }
+        ctx(e.with_message(message))
+    })?;
     let decode = |what: &str| {
-        ctx(
-            Error::new(ErrorKind::Decode, format!("discovery response {what}"))
-                .with_status(status.as_u16()),
-        )
+        ctx(Error::new(ErrorKind::Decode, format!("discovery response {what}")).with_status(status))
     };
     let value = sdk_auth::http::parse_json_object(&body, "discovery response")
-        .map_err(|e| ctx(e.with_status(status.as_u16())))?;
+        .map_err(|e| ctx(e.with_status(status)))?;
     let result: DiscoveryResult = serde_json::from_value(value)
         .map_err(|_| decode("lacks `Success` or has fields of the wrong type"))?;
     if !result.success {
@@ -405,7 +399,7 @@ async fn discover(
             ErrorKind::Auth,
             "discovery answered \"Success\": false",
         )
-        .with_status(status.as_u16())));
+        .with_status(status)));
     }
     let root = result
         .api_root

@@ -236,21 +236,13 @@ impl Connector {
             .send()
             .await
             .map_err(|e| ctx(sdk_auth::from_reqwest(e)))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let (bytes, _) = sdk_auth::http::read_limited(response, sdk_auth::http::MAX_BODY)
-            .await
-            .map_err(|e| ctx(sdk_auth::from_reqwest(e)))?;
-        if !status.is_success() {
-            let mut e = sdk_auth::http::error_from_response(status.as_u16(), &headers, &bytes);
-            if status.is_client_error() && status.as_u16() != 429 {
-                // A bad, expired or reused code: the user has to connect again.
-                e = e.with_kind(ErrorKind::Auth).with_reauthorize();
-            }
-            return Err(ctx(e));
-        }
+        let (status, bytes, _) = sdk_auth::http::read_success(response).await.map_err(|e| {
+            // A bad, expired or reused code: the user has to connect again.
+            let e = sdk_auth::http::refused_as_auth(e);
+            ctx(if e.is_auth() { e.with_reauthorize() } else { e })
+        })?;
         let (token, account) =
-            parse_token_response(&bytes).map_err(|e| ctx(e.with_status(status.as_u16())))?;
+            parse_token_response(&bytes).map_err(|e| ctx(e.with_status(status)))?;
         let stored = StoredToken {
             access_token: token.access_token,
             refresh_token: None,
