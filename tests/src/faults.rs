@@ -316,7 +316,7 @@ pub fn providers() -> Vec<Provider> {
                 };
                 futures::executor::block_on(sdk_auth::TokenStore::put(
                     store.as_ref(),
-                    "acct",
+                    &sdk_auth::store_key("iinked-sign", "app", "acct"),
                     sdk_auth::StoredToken {
                         access_token: sdk_auth::AccessToken::new(format!(
                             "{CANARY_TOKEN_PREFIX}stored"
@@ -363,7 +363,7 @@ pub fn providers() -> Vec<Provider> {
                 let store = Arc::new(sdk_auth::InMemoryTokenStore::new());
                 futures::executor::block_on(sdk_auth::TokenStore::put(
                     store.as_ref(),
-                    "acct",
+                    &xref_sdk::account_store_key("", "acct"),
                     sdk_auth::StoredToken {
                         access_token: sdk_auth::AccessToken::new(format!(
                             "{CANARY_TOKEN_PREFIX}xref"

@@ -10,6 +10,7 @@
 
 mod generate;
 mod lint;
+mod passes;
 mod targets;
 
 use std::path::PathBuf;

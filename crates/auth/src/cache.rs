@@ -13,13 +13,15 @@
 //!   (when a tokio runtime is available) and callers keep getting the still-valid credential:
 //!   nobody waits for a refresh while the old credential works.
 //! * **Failures.** A failed refresh is not retried for [`RefreshPolicy::retry_interval`]; when no
-//!   valid credential is left, a *transient* failure (transport, timeout, 5xx) is returned to
-//!   every caller in that interval without a new request. A *permanent* failure (credentials
-//!   refused) stops background refreshes until the old credential expires, and is returned to
-//!   the caller that asks after that.
+//!   valid credential is left, the failure (transient, or credentials refused) is returned to
+//!   every caller in that interval without a new request. A *permanent* failure stops
+//!   background refreshes until the old credential expires. A fetch that panics becomes an
+//!   error for its waiters and is not remembered: the next caller starts a new fetch.
 //! * **Invalidation.** After the provider rejects a credential (401/403), [`TokenCache::invalidate_if`]
 //!   drops it, but only if it is still the cached one: a hundred concurrent 401s on the same stale
-//!   token cause one refresh, not a hundred.
+//!   token cause one refresh, not a hundred. A replacement that is rejected again within the
+//!   retry interval is kept, so a resource that always answers 401 costs one extra token
+//!   request per interval, not one per call.
 //! * **Time** comes from a [`Clock`]: [`SystemClock`] normally, [`ManualClock`] in tests.
 
 use crate::error::Error;
@@ -62,13 +64,17 @@ impl ManualClock {
 
     /// Moves the clock forward.
     pub fn advance(&self, by: Duration) {
-        *self.offset.lock().unwrap_or_else(|p| p.into_inner()) += by;
+        let mut offset = self.offset.lock().unwrap_or_else(|p| p.into_inner());
+        *offset = offset.saturating_add(by);
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
-        self.start + *self.offset.lock().unwrap_or_else(|p| p.into_inner())
+        crate::http::saturating_add(
+            self.start,
+            *self.offset.lock().unwrap_or_else(|p| p.into_inner()),
+        )
     }
 }
 
@@ -128,7 +134,7 @@ impl RefreshPolicy {
             .mul_f64(fraction)
             .clamp(self.min_margin.min(self.max_margin), self.max_margin);
         if self.jitter > 0.0 && self.jitter.is_finite() {
-            margin += margin.mul_f64(self.jitter.min(1.0) * fastrand::f64());
+            margin = margin.saturating_add(margin.mul_f64(self.jitter.min(1.0) * fastrand::f64()));
         }
         // Never refresh before half the lifetime has passed.
         margin.min(lifetime / 2)
@@ -161,6 +167,7 @@ where
 
 struct Entry<T> {
     value: Arc<T>,
+    fetched_at: Instant,
     refresh_at: Option<Instant>,
     expires_at: Option<Instant>,
 }
@@ -169,6 +176,7 @@ impl<T> Clone for Entry<T> {
     fn clone(&self) -> Self {
         Self {
             value: self.value.clone(),
+            fetched_at: self.fetched_at,
             refresh_at: self.refresh_at,
             expires_at: self.expires_at,
         }
@@ -181,6 +189,8 @@ struct State<T> {
     current: Option<Entry<T>>,
     inflight: Option<Inflight<T>>,
     last_failure: Option<(Instant, Error)>,
+    /// When the provider last rejected a cached credential that was then dropped.
+    last_rejection: Option<Instant>,
     fetches: u64,
 }
 
@@ -189,6 +199,9 @@ struct Inner<T> {
     policy: RefreshPolicy,
     clock: Arc<dyn Clock>,
     state: Mutex<State<T>>,
+    /// Whether a rejection is remembered (so that the per-call [`TokenCache::accepted`] is one
+    /// atomic load when nothing was rejected).
+    rejection_armed: std::sync::atomic::AtomicBool,
 }
 
 /// A cache of one credential. Cheap to clone (clones share the cache).
@@ -240,8 +253,10 @@ impl<T: Send + Sync + 'static> TokenCache<T> {
                     current: None,
                     inflight: None,
                     last_failure: None,
+                    last_rejection: None,
                     fetches: 0,
                 }),
+                rejection_armed: std::sync::atomic::AtomicBool::new(false),
             }),
         }
     }
@@ -301,8 +316,10 @@ impl<T: Send + Sync + 'static> TokenCache<T> {
             }
             match next {
                 Some(next) => next,
+                // A recent failure, transient or not (credentials refused), is answered from
+                // memory for the retry interval: no token request per call.
                 None => match recent_failure {
-                    Some(e) if e.is_transient() => Next::Done(Err(e)),
+                    Some(e) => Next::Done(Err(e)),
                     _ => Next::Wait(match &state.inflight {
                         Some(f) => f.clone(),
                         None => {
@@ -326,10 +343,16 @@ impl<T: Send + Sync + 'static> TokenCache<T> {
 
     fn start_fetch(&self) -> Inflight<T> {
         let inner = self.inner.clone();
-        let fetch = inner.fetch.fetch();
+        // A fetch (or a store it reads) that panics must not poison the cache: the panic becomes
+        // an error for the callers waiting on it, and the next caller starts a new fetch.
+        let fetch = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.fetch.fetch()))
+            .unwrap_or_else(|_| Box::pin(async { Err(fetch_panicked()) }));
         async move {
             let started = inner.clock.now();
-            let result = fetch.await;
+            let result = std::panic::AssertUnwindSafe(fetch)
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| Err(fetch_panicked()));
             let mut state = inner.lock();
             state.inflight = None;
             state.fetches += 1;
@@ -339,6 +362,7 @@ impl<T: Send + Sync + 'static> TokenCache<T> {
                     let value = Arc::new(value);
                     state.current = Some(Entry {
                         value: value.clone(),
+                        fetched_at: started,
                         refresh_at: lifetime
                             .and_then(|l| started.checked_add(l - inner.policy.margin(l))),
                         expires_at: lifetime.and_then(|l| started.checked_add(l)),
@@ -346,6 +370,10 @@ impl<T: Send + Sync + 'static> TokenCache<T> {
                     state.last_failure = None;
                     Ok(value)
                 }
+                // Remembered for the retry interval, except a panic (the next caller tries anew)
+                // and a re-authorization verdict, which its source re-checks cheaply against
+                // the store, so that a new authorization works at once.
+                Err(e) if e.code() == Some(FETCH_PANICKED) || e.needs_reauthorization() => Err(e),
                 Err(e) => {
                     state.last_failure = Some((inner.clock.now(), e.clone()));
                     Err(e)
@@ -358,23 +386,55 @@ impl<T: Send + Sync + 'static> TokenCache<T> {
 
     /// Drops the cached credential if `rejected` says it is the one the provider rejected.
     /// Returns whether it was dropped.
+    ///
+    /// A credential fetched *after* the last rejection and rejected again within
+    /// [`RefreshPolicy::retry_interval`] is kept: the provider refuses the credentials rather
+    /// than one token, and fetching a new token for every call would only hammer the token
+    /// endpoint. After the interval a rejection drops it again.
     pub fn invalidate_if(&self, rejected: impl FnOnce(&T) -> bool) -> bool {
         let mut state = self.inner.lock();
-        if state.current.as_ref().is_some_and(|e| rejected(&e.value)) {
-            state.current = None;
-            // A rejection is new information: the next caller fetches at once.
-            state.last_failure = None;
-            true
-        } else {
-            false
+        let now = self.inner.clock.now();
+        let Some(entry) = state.current.as_ref() else {
+            return false;
+        };
+        if !rejected(&entry.value) {
+            return false;
+        }
+        if let Some(at) = state.last_rejection
+            && entry.fetched_at >= at
+            && now.saturating_duration_since(at) < self.inner.policy.retry_interval
+        {
+            return false;
+        }
+        state.current = None;
+        // A rejection is new information: the next caller fetches at once.
+        state.last_failure = None;
+        state.last_rejection = Some(now);
+        self.inner
+            .rejection_armed
+            .store(true, std::sync::atomic::Ordering::Release);
+        true
+    }
+
+    /// The provider accepted the cached credential: a later rejection of it invalidates it at
+    /// once again (the protection of [`invalidate_if`](Self::invalidate_if) is only for a
+    /// replacement that never worked).
+    pub fn accepted(&self) {
+        use std::sync::atomic::Ordering;
+        if self.inner.rejection_armed.swap(false, Ordering::AcqRel) {
+            self.inner.lock().last_rejection = None;
         }
     }
 
-    /// Drops the cached credential, whatever it is, and forgets recent failures.
+    /// Drops the cached credential, whatever it is, and forgets recent failures and rejections.
     pub fn invalidate(&self) {
         let mut state = self.inner.lock();
         state.current = None;
         state.last_failure = None;
+        state.last_rejection = None;
+        self.inner
+            .rejection_armed
+            .store(false, std::sync::atomic::Ordering::Release);
     }
 
     /// How many fetches have completed (successfully or not).
@@ -386,6 +446,17 @@ impl<T: Send + Sync + 'static> TokenCache<T> {
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.inner.clock
     }
+}
+
+/// The error code of a fetch that panicked.
+pub const FETCH_PANICKED: &str = "fetch_panicked";
+
+fn fetch_panicked() -> Error {
+    Error::new(
+        crate::ErrorKind::Config,
+        "getting a token panicked (a bug in a token source or token store); the next call tries again",
+    )
+    .with_code(FETCH_PANICKED)
 }
 
 #[cfg(test)]

@@ -13,9 +13,12 @@
 
 use crate::cache::TokenCache;
 use crate::error::{Error, ErrorKind, ResponseContext};
-use crate::http::{MAX_BODY, ensure_secure, error_from_response, read_limited};
+use crate::http::{
+    DEFAULT_MAX_SUCCESS_BODY, MAX_BODY, ensure_secure, error_from_response, read_limited,
+    saturating_add,
+};
 use crate::retry::{RetryPolicy, Timeouts};
-use crate::secret::AccessToken;
+use crate::secret::{AccessToken, Redactor};
 use crate::token::Token;
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use std::borrow::Cow;
@@ -92,6 +95,9 @@ pub struct AuthHooks {
     retry: RetryPolicy,
     timeouts: Timeouts,
     documented_rate_limit: Option<String>,
+    redactor: Redactor,
+    max_success_body: usize,
+    streaming: &'static [&'static str],
     /// The auth header of the current session, computed once per session. A `Weak` key: a
     /// dropped session can never be mistaken for a new one at the same address.
     header: Arc<Mutex<Option<CachedHeader>>>,
@@ -127,6 +133,9 @@ impl AuthHooks {
             retry: RetryPolicy::standard(),
             timeouts: Timeouts::default(),
             documented_rate_limit: None,
+            redactor: Redactor::new(),
+            max_success_body: DEFAULT_MAX_SUCCESS_BODY,
+            streaming: &[],
             header: Arc::new(Mutex::new(None)),
         }
     }
@@ -141,6 +150,33 @@ impl AuthHooks {
     /// belongs to the `reqwest::Client`).
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;
+        self
+    }
+
+    /// The secrets of this client (client secret, API key; session tokens are added as they
+    /// are used): provider messages that echo one are redacted before they reach an error.
+    pub fn redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
+    }
+
+    /// The secrets this client redacts from provider messages.
+    pub fn secrets(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// The most bytes of a success body that are buffered (JSON answers, raw `send`); a longer
+    /// body is an error after reading at most this much (default
+    /// [`DEFAULT_MAX_SUCCESS_BODY`], 32 MiB). Streaming operations are not affected.
+    pub fn max_success_body(mut self, bytes: usize) -> Self {
+        self.max_success_body = bytes;
+        self
+    }
+
+    /// The operations whose success answer is a byte stream (downloads): not buffered, not
+    /// capped. Generated code lists them in `STREAMING_OPERATIONS`.
+    pub fn streaming_operations(mut self, operations: &'static [&'static str]) -> Self {
+        self.streaming = operations;
         self
     }
 
@@ -197,17 +233,35 @@ impl AuthHooks {
     }
 
     /// Before sending: strip headers, route to the session's API root, set the auth header.
+    ///
+    /// Getting the session counts against the call's total deadline ([`Timeouts::total`]): a
+    /// slow token endpoint ends the call with a timeout error when the deadline passes. What
+    /// is left of the deadline travels to [`exec`](Self::exec) in the request's timeout.
     pub async fn pre(&self, request: &mut reqwest::Request, operation: &str) -> Result<(), Error> {
+        let started = Instant::now();
         for name in &self.strip {
             request.headers_mut().remove(name);
         }
-        let session = self
-            .sessions
-            .get()
-            .await
-            .map_err(|e| self.context(e, operation))?;
+        let total = self.timeouts.total;
+        let session = match tokio::time::timeout(total, self.sessions.get()).await {
+            Ok(result) => result.map_err(|e| self.context(e, operation))?,
+            Err(_) => {
+                return Err(self.context(
+                    Error::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "the total deadline ({} ms) passed while getting a token",
+                            total.as_millis()
+                        ),
+                    ),
+                    operation,
+                ));
+            }
+        };
         self.authorize(request, &session)
-            .map_err(|e| self.context(e, operation))
+            .map_err(|e| self.context(e, operation))?;
+        *request.timeout_mut() = Some(total.saturating_sub(started.elapsed()));
+        Ok(())
     }
 
     fn authorize(
@@ -235,6 +289,10 @@ impl AuthHooks {
             return Ok(value.clone());
         }
         let value = self.scheme.header_value(&session.token.access_token)?;
+        self.redactor.add(session.token.access_token.secret());
+        if let Some(refresh) = &session.token.refresh_token {
+            self.redactor.add(refresh.secret());
+        }
         *cached = Some((Arc::downgrade(session), value.clone()));
         Ok(value)
     }
@@ -276,8 +334,15 @@ impl AuthHooks {
         span: &tracing::Span,
     ) -> reqwest::Result<reqwest::Response> {
         let started = Instant::now();
-        let deadline = started + self.timeouts.total;
+        // `pre` left what remains of the total deadline in the request's timeout.
+        let budget = request
+            .timeout()
+            .copied()
+            .unwrap_or(self.timeouts.total)
+            .min(self.timeouts.total);
+        let deadline = saturating_add(started, budget);
         let retryable_method = self.retry.allows(request.method());
+        let streaming = self.streaming.contains(&operation);
         let mut backoff = self.retry.backoff();
         let mut attempts = 0u32;
         let mut refreshed = false;
@@ -294,11 +359,12 @@ impl AuthHooks {
                     .max(Duration::from_millis(1)),
             );
             let result = match http.execute(request).await {
-                // Read JSON success bodies here, inside the attempt, so that a body that stalls or
+                // Read success bodies here, inside the attempt, so that a body that stalls or
                 // breaks is a failure of this attempt (timed, retried, mapped with context) rather
-                // than of the decoder later. Other bodies (downloads) keep streaming.
-                Ok(response) if response.status().is_success() && is_json(&response) => {
-                    buffer(response).await
+                // than of the decoder later, and so that no body beyond the cap is ever held.
+                // Streaming operations (downloads) keep streaming, uncapped.
+                Ok(response) if response.status().is_success() && !streaming => {
+                    self.buffer(response, operation).await
                 }
                 other => other,
             };
@@ -318,8 +384,19 @@ impl AuthHooks {
                     "token rejected"
                 );
                 if let Some(mut next) = replay {
-                    match self.sessions.get().await {
-                        Ok(session) => match self.authorize(&mut next, &session) {
+                    let remaining = deadline.saturating_duration_since(Instant::now());
+                    match tokio::time::timeout(remaining, self.sessions.get()).await {
+                        Ok(Ok(session)) => match self.authorize(&mut next, &session) {
+                            // The same token again (kept: its replacement was rejected moments
+                            // ago): a resend would only be rejected too.
+                            Ok(())
+                                if next.headers().get(self.scheme.header_name())
+                                    == sent.as_ref() =>
+                            {
+                                tracing::debug!(
+                                    "token kept after a recent rejection; not resending"
+                                );
+                            }
                             Ok(()) => {
                                 tracing::debug!("resending once with a fresh token");
                                 request = next;
@@ -327,7 +404,13 @@ impl AuthHooks {
                             }
                             Err(e) => note = Some(e),
                         },
-                        Err(e) => note = Some(e),
+                        Ok(Err(e)) => note = Some(e),
+                        Err(_) => {
+                            note = Some(Error::new(
+                                ErrorKind::Timeout,
+                                "the total deadline passed while getting a fresh token",
+                            ))
+                        }
                     }
                 }
                 break result;
@@ -335,7 +418,9 @@ impl AuthHooks {
 
             // A transient failure: retry within the policy and the deadline.
             let (transient, hint) = match &result {
-                Err(e) => (e.is_connect() || e.is_timeout(), None),
+                // A reset after the request was sent counts like a timeout (for methods the
+                // policy allows, checked below).
+                Err(e) => (crate::http::transient_transport(e), None),
                 Ok(r) if self.retry.statuses.contains(&r.status().as_u16()) => {
                     (true, crate::retry::retry_after(r.headers()))
                 }
@@ -353,7 +438,7 @@ impl AuthHooks {
                 Some(after) => after,
                 None => backoff_delay,
             };
-            if Instant::now() + delay >= deadline {
+            if saturating_add(Instant::now(), delay) >= deadline {
                 break result;
             }
             tracing::debug!(
@@ -382,7 +467,11 @@ impl AuthHooks {
         if let Some(id) = crate::http::request_id(response.headers()) {
             span.record("request_id", id.as_str());
         }
-        if response.status().is_client_error() || response.status().is_server_error() {
+        if response.status().is_success() {
+            self.sessions.accepted();
+        }
+        if !response.status().is_success() {
+            // 3xx too: redirects are never followed, and one is an error naming its target.
             return self.attach_error(response, operation, note, attempts).await;
         }
         Ok(response)
@@ -424,7 +513,7 @@ impl AuthHooks {
                 error = error.with_subject(subject.to_owned());
             }
         }
-        let error = self.context(error, operation);
+        let error = self.context(self.redactor.redact_error(error), operation);
         let mut rebuilt = http::Response::new(body);
         *rebuilt.status_mut() = status;
         *rebuilt.version_mut() = version;
@@ -433,39 +522,65 @@ impl AuthHooks {
         Ok(reqwest::Response::from(rebuilt))
     }
 
-    /// After sending: a transport failure becomes an error naming provider and operation.
+    /// After sending: a transport failure becomes an error naming provider and operation, and
+    /// so does a success answer that `exec` refused (a body over the cap).
     pub fn post(
         &self,
         result: &reqwest::Result<reqwest::Response>,
         operation: &str,
     ) -> Result<(), Error> {
         match result {
+            Ok(response) if response.status().is_success() => {
+                match response.extensions().get::<ResponseContext>() {
+                    Some(ResponseContext(e)) => Err(e.clone()),
+                    None => Ok(()),
+                }
+            }
             Ok(_) => Ok(()),
             Err(e) => Err(self.context(crate::error::describe_reqwest(e), operation)),
         }
     }
+
+    /// The response with its body read into memory (same status, version and headers), at
+    /// most `max_success_body` bytes; a longer body leaves an error on the response (which
+    /// [`post`](Self::post) returns) and is not read further.
+    async fn buffer(
+        &self,
+        response: reqwest::Response,
+        operation: &str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let status = response.status();
+        let version = response.version();
+        let headers = response.headers().clone();
+        let (body, truncated) = match response.content_length() {
+            // Announced as too long: refused without reading any of it.
+            Some(len) if len > self.max_success_body as u64 => (bytes::Bytes::new(), true),
+            _ => read_limited(response, self.max_success_body).await?,
+        };
+        let mut rebuilt = http::Response::new(if truncated { bytes::Bytes::new() } else { body });
+        *rebuilt.status_mut() = status;
+        *rebuilt.version_mut() = version;
+        *rebuilt.headers_mut() = headers;
+        if truncated {
+            let error = Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "the response body is larger than the {}-byte limit (raise it with the client's max_body setting)",
+                    self.max_success_body
+                ),
+            )
+            .with_status(status.as_u16())
+            .with_code(BODY_TOO_LARGE);
+            rebuilt
+                .extensions_mut()
+                .insert(ResponseContext(self.context(error, operation)));
+        }
+        Ok(reqwest::Response::from(rebuilt))
+    }
 }
 
-fn is_json(response: &reqwest::Response) -> bool {
-    response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.contains("json"))
-}
-
-/// The response with its body read into memory (same status, version and headers).
-async fn buffer(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-    let status = response.status();
-    let version = response.version();
-    let headers = response.headers().clone();
-    let body = response.bytes().await?;
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    Ok(reqwest::Response::from(rebuilt))
-}
+/// The error code of a success body over the client's cap.
+pub const BODY_TOO_LARGE: &str = "body_too_large";
 
 /// `url` moved onto `root` when it is on the placeholder base; otherwise it must already be on
 /// `root`'s origin (credentials never go to another host).

@@ -2,12 +2,79 @@
 //! bounded body reads, and the HTTPS guard.
 
 use crate::error::{Error, ErrorBody, ErrorKind};
+use crate::retry::{RetryPolicy, Timeouts};
 use reqwest::header::{HeaderMap, HeaderName};
+use std::time::{Duration, Instant};
 use url::Url;
 
 /// The most of an error or token response body the SDK reads (1 MiB). Larger bodies are
 /// truncated (errors) or rejected (token responses).
 pub const MAX_BODY: usize = 1024 * 1024;
+
+/// The default cap on a buffered success body (JSON answers, raw `send`/`send_json`): 32 MiB.
+/// Streaming downloads are not buffered and not capped.
+pub const DEFAULT_MAX_SUCCESS_BODY: usize = 32 * 1024 * 1024;
+
+/// `instant + duration`, or a far-future instant where that would overflow: no configuration or
+/// header value can make the SDK panic on time arithmetic.
+pub fn saturating_add(instant: Instant, duration: Duration) -> Instant {
+    if let Some(at) = instant.checked_add(duration) {
+        return at;
+    }
+    // About a century ahead is "never" for every deadline the SDK keeps; halve until it fits.
+    let mut step = Duration::from_secs(100 * 365 * 24 * 3600);
+    while !step.is_zero() {
+        if let Some(at) = instant.checked_add(step) {
+            return at;
+        }
+        step /= 2;
+    }
+    instant
+}
+
+/// Characters escaped in a path segment: progenitor's set (controls, space, `"`, `#`, `<`,
+/// `>`, `?`, backtick, `{`, `}`, `/`, `%`) plus `\`, which URL parsers read as `/`.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%')
+    .add(b'\\');
+
+/// Encodes one path parameter so that it stays exactly one segment of its route: `/`, `\`, `%`,
+/// `?`, `#` and the like are percent-encoded, and a value that a URL parser would resolve as a
+/// dot segment (`.` or `..`, in any percent-encoded spelling such as `%2e%2E`) or an empty value
+/// is refused before anything is sent. Generated operations call it for every path parameter
+/// (`cargo xtask generate` rewrites progenitor's `encode_path`); hand-written ones do too.
+///
+/// The error names the parameter, never its value in full (it may be an identifier the user
+/// considers private, but it is not a secret): `path parameter `email` must not be `..``.
+pub fn path_segment(name: &str, value: &str) -> Result<String, String> {
+    let decoded = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+    if value.is_empty() {
+        return Err(format!(
+            "path parameter `{name}` is empty: it would change the route"
+        ));
+    }
+    if matches!(decoded.as_ref(), "." | "..") || matches!(value, "." | "..") {
+        return Err(format!(
+            "path parameter `{name}` must not be `.` or `..` (or their percent-encoded forms): it would leave its route"
+        ));
+    }
+    Ok(percent_encoding::utf8_percent_encode(value, SEGMENT).to_string())
+}
+
+/// [`path_segment`] as an SDK [`Error`] of kind `Config`, for hand-written operations.
+pub fn path_param(name: &str, value: &str) -> Result<String, Error> {
+    path_segment(name, value).map_err(Error::config)
+}
 
 /// Headers a provider may use for its request id, in order of preference (static names: no
 /// parsing on the per-call path).
@@ -102,6 +169,13 @@ pub fn message_and_code(body: &serde_json::Value) -> (Option<String>, Option<Str
 pub(crate) fn error_from_parts(status: u16, headers: &HeaderMap, body: ErrorBody<'_>) -> Error {
     let kind = ErrorKind::for_status(status);
     let mut error = Error::new(kind, "").with_status(status);
+    if (300..400).contains(&status) {
+        error = error.with_message(redirect_message(status, headers));
+        if let Some(id) = request_id(headers) {
+            error = error.with_request_id(id);
+        }
+        return error;
+    }
     let (message, code) = match body {
         ErrorBody::Unread => (None, None),
         ErrorBody::Json(v) => message_and_code(v),
@@ -141,6 +215,22 @@ pub(crate) fn error_from_parts(status: u16, headers: &HeaderMap, body: ErrorBody
         error = error.with_request_id(id);
     }
     error
+}
+
+/// The message of a refused redirect: the status and the origin of `Location`, never its path
+/// or query (they may carry a code or a token).
+fn redirect_message(status: u16, headers: &HeaderMap) -> String {
+    let target = headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|l| match Url::parse(l) {
+            Ok(url) => url.origin().ascii_serialization(),
+            Err(_) => "the same origin (relative Location)".to_owned(),
+        })
+        .unwrap_or_else(|| "nowhere (no Location header)".to_owned());
+    format!(
+        "redirect (HTTP {status}) to {target} refused: the SDK never follows redirects, so credentials cannot leave for an origin it did not choose"
+    )
 }
 
 /// Maps an error response whose body has been read.
@@ -222,11 +312,23 @@ pub async fn read_limited(
 /// The `reqwest::Client` every provider crate builds by default: rustls, no redirects (a
 /// redirect could carry credentials elsewhere), the connect timeout, and the per-attempt timeout
 /// as the default for requests made outside the hooks (token requests).
-pub fn client(
+pub fn client(user_agent: &str, timeouts: &Timeouts) -> Result<reqwest::Client, Error> {
+    client_from(reqwest::Client::builder(), user_agent, timeouts)
+}
+
+/// The `reqwest::Client` built from a user's `reqwest::ClientBuilder` (proxies, TLS roots, pool
+/// settings): the SDK then sets what keeps credentials safe and calls bounded, whatever the
+/// builder said — **no redirects** (a 3xx answer is an error naming the status and the
+/// `Location` origin), the connect timeout, and the per-attempt timeout as the default of every
+/// request. This is why provider builders take a `ClientBuilder`, not a built `Client`: a built
+/// client's redirect policy cannot be changed, and reqwest forwards custom headers such as
+/// `api_key` and re-POSTs bodies (client secrets, codes) on 307/308.
+pub fn client_from(
+    builder: reqwest::ClientBuilder,
     user_agent: &str,
-    timeouts: &crate::retry::Timeouts,
+    timeouts: &Timeouts,
 ) -> Result<reqwest::Client, Error> {
-    reqwest::Client::builder()
+    builder
         .user_agent(user_agent)
         .connect_timeout(timeouts.connect)
         .timeout(timeouts.attempt)
@@ -235,9 +337,86 @@ pub fn client(
         .map_err(|e| Error::config("cannot build the HTTP client").with_source(e))
 }
 
+/// Whether a transport failure is worth another attempt: the connection failed or timed out, or
+/// it broke after the request was sent (a reset). Callers decide whether the method allows it.
+pub(crate) fn transient_transport(e: &reqwest::Error) -> bool {
+    e.is_connect() || e.is_timeout() || e.is_request() || e.is_body()
+}
+
+/// Sends a request the SDK makes outside the hooks (token, refresh, discovery, code exchange):
+/// each attempt bounded by `timeouts.attempt`, all of them by `timeouts.total`, and transient
+/// failures (connect error, timeout, reset, 502/503/504, and 429 with `Retry-After`) retried
+/// under `retry`. The caller reads the answer (e.g. with [`read_success`]).
+pub async fn send_retrying(
+    request: reqwest::RequestBuilder,
+    retry: &RetryPolicy,
+    timeouts: &Timeouts,
+) -> Result<reqwest::Response, Error> {
+    let started = Instant::now();
+    let deadline = saturating_add(started, timeouts.total);
+    let (client, template) = request.build_split();
+    let template = template.map_err(crate::error::from_reqwest)?;
+    let mut backoff = retry.backoff();
+    let mut attempts = 0u32;
+    loop {
+        attempts += 1;
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let Some(mut request) = template.try_clone() else {
+            return Err(Error::config("the request body cannot be replayed"));
+        };
+        *request.timeout_mut() = Some(
+            timeouts
+                .attempt
+                .min(remaining)
+                .max(Duration::from_millis(1)),
+        );
+        let result = client.execute(request).await;
+        let hint = match &result {
+            Err(e) if transient_transport(e) => None,
+            Err(_) => break result.map_err(crate::error::from_reqwest),
+            Ok(r) => {
+                let status = r.status().as_u16();
+                let after = crate::retry::retry_after(r.headers());
+                match status {
+                    502..=504 => after,
+                    429 if after.is_some() => after,
+                    _ => return Ok(result.expect("checked Ok")),
+                }
+            }
+        };
+        let Some(backoff_delay) = backoff.next() else {
+            break result.map_err(crate::error::from_reqwest);
+        };
+        let delay = match hint {
+            Some(after) if after > retry.max_retry_after => {
+                break result.map_err(crate::error::from_reqwest);
+            }
+            Some(after) => after,
+            None => backoff_delay,
+        };
+        if saturating_add(Instant::now(), delay) >= deadline {
+            break result.map_err(crate::error::from_reqwest);
+        }
+        tracing::debug!(
+            attempt = attempts,
+            delay_ms = delay.as_millis() as u64,
+            "retrying an auth request"
+        );
+        drop(result);
+        tokio::time::sleep(delay).await;
+    }
+    .map_err(|e| e.with_attempts(attempts))
+}
+
 /// The HTTPS guard: credentials go only to `https` URLs, or to plain `http` on a loopback
 /// address (`127.0.0.0/8`, `::1`, `localhost`) for tests and local fakes.
 pub fn ensure_secure(url: &Url, what: &str) -> Result<(), Error> {
+    if !url.username().is_empty() || url.password().is_some() {
+        // Never echo the userinfo: it is a credential.
+        return Err(Error::config(format!(
+            "{what} must not carry a user name or password (`user:pass@host`): credentials in URLs end up in logs"
+        )));
+    }
     match url.scheme() {
         "https" => Ok(()),
         "http" if is_loopback(url) => Ok(()),

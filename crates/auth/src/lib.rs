@@ -78,18 +78,20 @@ mod state;
 mod store;
 mod token;
 
-pub use cache::{Clock, Expiring, Fetch, ManualClock, RefreshPolicy, SystemClock, TokenCache};
+pub use cache::{
+    Clock, Expiring, FETCH_PANICKED, Fetch, ManualClock, RefreshPolicy, SystemClock, TokenCache,
+};
 pub use error::{Error, ErrorKind, from_reqwest};
-pub use hooks::{API_ROOT_PLACEHOLDER, AuthHooks, AuthScheme, Session};
+pub use hooks::{API_ROOT_PLACEHOLDER, AuthHooks, AuthScheme, BODY_TOO_LARGE, Session};
 pub use oauth::{
     AuthorizationCode, AuthorizationCodeClient, AuthorizationRequest, DEFAULT_AUTHORIZATION_TTL,
     StoredTokenSource,
 };
 pub use raw::{Multipart, RAW_OPERATION, RawRequest, RawResponse};
 pub use retry::{RateLimit, RetryPolicy, Timeouts, retry_after};
-pub use secret::{AccessToken, ApiKey, ClientId, ClientSecret, RefreshToken};
+pub use secret::{AccessToken, ApiKey, ClientId, ClientSecret, Redactor, RefreshToken};
 pub use state::{INVALID_STATE, MAX_PENDING, PendingStates};
-pub use store::{InMemoryTokenStore, StoredToken, TokenStore};
+pub use store::{InMemoryTokenStore, StoredToken, TokenStore, lock_key, store_key};
 pub use token::{
     ClientAuth, ClientCredentials, Token, TokenSource, parse_token_response, read_token_response,
 };

@@ -12,9 +12,11 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::http::ensure_secure;
+use crate::retry::{RetryPolicy, Timeouts};
+use crate::secret::Redactor;
 use crate::secret::{ClientId, ClientSecret, RefreshToken};
-use crate::store::{StoredToken, TokenStore};
-use crate::token::{ClientAuth, Token, post_token_form};
+use crate::store::{StoredToken, TokenStore, lock_key, store_key};
+use crate::token::{ClientAuth, Policies, Token, post_token_form};
 use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -49,6 +51,7 @@ pub struct AuthorizationCodeClient {
     pkce: bool,
     ttl: Duration,
     extra: Vec<(String, String)>,
+    policies: Policies,
 }
 
 impl std::fmt::Debug for AuthorizationCodeClient {
@@ -103,7 +106,29 @@ impl AuthorizationCodeClient {
             pkce: true,
             ttl: DEFAULT_AUTHORIZATION_TTL,
             extra: Vec::new(),
+            policies: Policies::default(),
         })
+    }
+
+    /// How code exchanges and refreshes are retried on transient failures (default
+    /// [`RetryPolicy::standard`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.policies.retry = policy;
+        self
+    }
+
+    /// Per-attempt and total timeouts of code exchanges and refreshes (default
+    /// [`Timeouts::default`]).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.policies.timeouts = timeouts;
+        self
+    }
+
+    /// The secrets redacted from the token endpoint's error messages (what each request sends
+    /// is always redacted).
+    pub fn redactor(mut self, redactor: Redactor) -> Self {
+        self.policies.redactor = redactor;
+        self
     }
 
     /// The client secret (confidential clients).
@@ -214,7 +239,7 @@ impl AuthorizationCodeClient {
                 None
             }
         };
-        post_token_form(&self.http, &self.token_url, &form, basic).await
+        post_token_form(&self.http, &self.token_url, &form, basic, &self.policies).await
     }
 
     /// Exchanges an authorization code (with its PKCE verifier) for tokens.
@@ -369,6 +394,16 @@ impl std::fmt::Debug for AuthorizationCode {
 /// A token source over a [`TokenStore`] entry: uses the stored access token while it is valid,
 /// refreshes it with the stored refresh token otherwise (or after the provider rejected it), and
 /// writes the result back (rotated refresh tokens included).
+///
+/// The entry's key is namespaced by provider and client id ([`store_key`]), so that one store
+/// can serve several providers and apps without one using another's token.
+///
+/// **Rotation safety in one process.** However many clients share the store, one refresh of a
+/// key runs at a time ([`lock_key`]): the store is read *under* that lock, so a token a sibling
+/// just rotated is adopted instead of refreshed again. A refused refresh (`invalid_grant`) is
+/// reported as re-authorization only after the store was read again: if another client or
+/// process stored a newer grant meanwhile, that one is used. A refresh token that was refused
+/// is not sent again while the store still holds it (no request per call).
 pub struct StoredTokenSource {
     oauth: AuthorizationCodeClient,
     store: Arc<dyn TokenStore>,
@@ -376,6 +411,8 @@ pub struct StoredTokenSource {
     /// The access token last handed out: when the cache asks again and the store still holds
     /// it, it was rejected or is due, so it is refreshed instead of reused.
     last: Mutex<Option<String>>,
+    /// A refresh token the provider refused.
+    refused: Mutex<Option<String>>,
     margin: Duration,
 }
 
@@ -388,82 +425,161 @@ impl std::fmt::Debug for StoredTokenSource {
     }
 }
 
+impl AuthorizationCodeClient {
+    /// The namespaced store key of `key` for this provider and client id ([`store_key`]).
+    pub fn store_key(&self, key: &str) -> String {
+        store_key(&self.provider, self.client_id.as_str(), key)
+    }
+}
+
 impl StoredTokenSource {
-    /// A source for the token stored under `key`.
+    /// A source for the token stored under `key` (namespaced: see
+    /// [`AuthorizationCodeClient::store_key`]).
     pub fn new(
         oauth: AuthorizationCodeClient,
         store: Arc<dyn TokenStore>,
         key: impl Into<String>,
     ) -> Self {
+        let key = oauth.store_key(&key.into());
         Self {
             oauth,
             store,
-            key: key.into(),
+            key,
             last: Mutex::new(None),
+            refused: Mutex::new(None),
             margin: Duration::from_secs(60),
         }
     }
 
-    /// A token usable now, with its remaining lifetime.
-    pub async fn fetch(&self) -> Result<(Token, Option<Duration>), Error> {
-        let ctx = |e: Error| {
-            e.with_provider(self.oauth.provider.clone())
-                .with_operation("load_token")
-        };
-        let stored = self
-            .store
+    /// The namespaced key this source reads and writes.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn ctx(&self, e: Error) -> Error {
+        e.with_provider(self.oauth.provider.clone())
+            .with_operation("load_token")
+    }
+
+    async fn load(&self) -> Result<StoredToken, Error> {
+        self.store
             .get(&self.key)
             .await
-            .map_err(ctx)?
+            .map_err(|e| self.ctx(e))?
             .ok_or_else(|| {
-                ctx(Error::new(
-                    ErrorKind::Auth,
-                    format!("no token stored for `{}`: authorize first", self.key),
+                self.ctx(
+                    Error::new(
+                        ErrorKind::Auth,
+                        "no token stored for this key: authorize first",
+                    )
+                    .with_reauthorize(),
                 )
-                .with_reauthorize())
-            })?;
-        let now = SystemTime::now();
+            })
+    }
+
+    /// The stored access token, if it is usable now and not the one last handed out.
+    fn adoptable(
+        &self,
+        stored: &StoredToken,
+        now: SystemTime,
+    ) -> Option<(Token, Option<Duration>)> {
         let remaining = stored.remaining(now);
-        let handed_out = self
-            .last
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_deref()
-            == Some(stored.access_token.secret());
+        let handed_out = lock(&self.last).as_deref() == Some(stored.access_token.secret());
         let fresh_enough = remaining.is_none_or(|r| r > self.margin);
-        if fresh_enough && !handed_out {
-            self.remember(&stored.access_token);
-            let token = Token {
-                access_token: stored.access_token.clone(),
-                token_type: None,
-                expires_in: remaining,
-                refresh_token: stored.refresh_token.clone(),
-                scope: stored.scope.clone(),
-            };
-            return Ok((token, remaining));
+        if !fresh_enough || handed_out {
+            return None;
+        }
+        self.remember(&stored.access_token);
+        let token = Token {
+            access_token: stored.access_token.clone(),
+            token_type: None,
+            expires_in: remaining,
+            refresh_token: stored.refresh_token.clone(),
+            scope: stored.scope.clone(),
+        };
+        Some((token, remaining))
+    }
+
+    /// A token usable now, with its remaining lifetime.
+    pub async fn fetch(&self) -> Result<(Token, Option<Duration>), Error> {
+        // One refresh per key in this process, whoever holds the store.
+        let _guard = lock_key(&self.store, &self.key).await;
+        let stored = self.load().await?;
+        let now = SystemTime::now();
+        if let Some(adopted) = self.adoptable(&stored, now) {
+            return Ok(adopted);
         }
         let Some(refresh) = stored.refresh_token.clone() else {
-            return Err(ctx(Error::new(
-                ErrorKind::Auth,
-                "the access token expired or was rejected and there is no refresh token",
-            )
-            .with_reauthorize()));
+            return Err(self.ctx(
+                Error::new(
+                    ErrorKind::Auth,
+                    "the access token expired or was rejected and there is no refresh token",
+                )
+                .with_reauthorize(),
+            ));
         };
-        let mut token = self.oauth.refresh(&refresh).await?;
+        if lock(&self.refused).as_deref() == Some(refresh.secret()) {
+            return Err(self.ctx(
+                Error::new(
+                    ErrorKind::Auth,
+                    "the stored refresh token was refused by the provider; authorize again",
+                )
+                .with_code("invalid_grant")
+                .with_reauthorize(),
+            ));
+        }
+        match self.oauth.refresh(&refresh).await {
+            Ok(token) => self.save(token, refresh, &stored, now).await,
+            Err(e) if e.needs_reauthorization() => {
+                // A sibling may have rotated the grant meanwhile (another client on this store,
+                // or another process): read the store again before giving up on the account.
+                if let Ok(again) = self.load().await
+                    && again.refresh_token.as_ref().map(|r| r.secret()) != Some(refresh.secret())
+                {
+                    let now = SystemTime::now();
+                    if let Some(adopted) = self.adoptable(&again, now) {
+                        return Ok(adopted);
+                    }
+                    if let Some(newer) = again.refresh_token.clone() {
+                        let token = self.oauth.refresh(&newer).await?;
+                        return self.save(token, newer, &again, now).await;
+                    }
+                }
+                *lock(&self.refused) = Some(refresh.secret().to_owned());
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn save(
+        &self,
+        mut token: Token,
+        sent: RefreshToken,
+        previous: &StoredToken,
+        now: SystemTime,
+    ) -> Result<(Token, Option<Duration>), Error> {
         if token.refresh_token.is_none() {
-            token.refresh_token = Some(refresh); // not rotated: keep the old one
+            token.refresh_token = Some(sent); // not rotated: keep the old one
         }
         let mut record = StoredToken::from_token(&token, now);
-        record.subject = stored.subject.clone();
-        self.store.put(&self.key, record).await.map_err(ctx)?;
+        record.subject = previous.subject.clone();
+        self.store
+            .put(&self.key, record)
+            .await
+            .map_err(|e| self.ctx(e))?;
         self.remember(&token.access_token);
         let lifetime = token.expires_in;
         Ok((token, lifetime))
     }
 
     fn remember(&self, token: &crate::secret::AccessToken) {
-        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.secret().to_owned());
+        *lock(&self.last) = Some(token.secret().to_owned());
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]

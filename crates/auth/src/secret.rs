@@ -101,6 +101,93 @@ impl From<&str> for ClientId {
     }
 }
 
+/// The secrets one client holds (client secret, API key, access and refresh tokens, codes),
+/// so that a provider's message that echoes one (`token abc lacks scope`) is redacted before it
+/// reaches an [`Error`](crate::Error) or a log. Cheap to clone (clones share the set); `Debug`
+/// shows only how many secrets it holds. Keeps the most recent [`Redactor::CAPACITY`] secrets.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    secrets: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<SecretString>>>,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Redactor")
+            .field("secrets", &self.lock().len())
+            .finish()
+    }
+}
+
+impl Redactor {
+    /// How many secrets are kept (older ones are forgotten first).
+    pub const CAPACITY: usize = 64;
+    /// What replaces a secret.
+    pub const MARKER: &'static str = "[redacted]";
+
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::VecDeque<SecretString>> {
+        self.secrets.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Remembers `secret` (values shorter than 4 characters are ignored: redacting them would
+    /// garble every message).
+    pub fn add(&self, secret: &str) {
+        if secret.chars().count() < 4 {
+            return;
+        }
+        let mut secrets = self.lock();
+        if secrets.iter().any(|s| s.expose_secret() == secret) {
+            return;
+        }
+        if secrets.len() >= Self::CAPACITY {
+            secrets.pop_front();
+        }
+        secrets.push_back(SecretString::from(secret.to_owned()));
+    }
+
+    /// `text` with every known secret replaced by [`Redactor::MARKER`] (longest first, so that a
+    /// secret containing another is redacted whole).
+    pub fn redact(&self, text: &str) -> String {
+        let secrets = self.lock();
+        let mut found: Vec<&str> = secrets
+            .iter()
+            .map(|s| s.expose_secret())
+            .filter(|s| text.contains(*s))
+            .collect();
+        if found.is_empty() {
+            return text.to_owned();
+        }
+        found.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        let mut out = text.to_owned();
+        for secret in found {
+            out = out.replace(secret, Self::MARKER);
+        }
+        out
+    }
+
+    /// `error` with its provider message and code redacted.
+    pub fn redact_error(&self, error: crate::Error) -> crate::Error {
+        let mut error = error;
+        if let Some(message) = error.message()
+            && self.redact(message) != message
+        {
+            let clean = self.redact(message);
+            error = error.with_message(clean);
+        }
+        if let Some(code) = error.code()
+            && self.redact(code) != code
+        {
+            let clean = self.redact(code);
+            error = error.with_code(clean);
+        }
+        error
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ use crate::secret::{AccessToken, RefreshToken};
 use crate::token::Token;
 use futures::future::BoxFuture;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::time::{Duration, SystemTime};
 
 /// A token as stored: with an absolute expiry, so that it means the same in another process.
@@ -57,6 +57,47 @@ pub trait TokenStore: Send + Sync + 'static {
     fn put<'a>(&'a self, key: &'a str, token: StoredToken) -> BoxFuture<'a, Result<(), Error>>;
     /// Removes the token under `key` (no error if there is none).
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), Error>>;
+}
+
+/// The key under which the SDK keeps `key` of `provider`'s app `app` (a client id): every
+/// part percent-encoded and joined as `sdk/<provider>/<app>/<key>`, so that no two different
+/// triples share a key — an Xref account id and an iinked Sign customer key that happen to be
+/// equal live in different entries, as do two apps of one provider.
+pub fn store_key(provider: &str, app: &str, key: &str) -> String {
+    const PART: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b'/').add(b'%');
+    let enc = |s: &str| percent_encoding::utf8_percent_encode(s, PART).to_string();
+    format!("sdk/{}/{}/{}", enc(provider), enc(app), enc(key))
+}
+
+type KeyLocks = HashMap<(usize, String), Weak<tokio::sync::Mutex<()>>>;
+
+static KEY_LOCKS: LazyLock<Mutex<KeyLocks>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Waits for, then holds, this process's lock on `key` of `store` (the store is told apart by
+/// its address): single flight of the read-refresh-write of one stored grant, however many
+/// clients share the store. Released when the guard drops (also on panic).
+///
+/// This is the in-process half of rotation safety; a store shared by processes needs its own
+/// lease (a later addition to [`TokenStore`], as a method with a default, so that existing
+/// implementations keep compiling).
+pub async fn lock_key(store: &Arc<dyn TokenStore>, key: &str) -> tokio::sync::OwnedMutexGuard<()> {
+    let id = Arc::as_ptr(store) as *const () as usize;
+    let lock = {
+        let mut locks = KEY_LOCKS.lock().unwrap_or_else(|p| p.into_inner());
+        if locks.len() > 1024 {
+            locks.retain(|_, l| l.strong_count() > 0);
+        }
+        let slot = locks.entry((id, key.to_owned())).or_default();
+        match slot.upgrade() {
+            Some(lock) => lock,
+            None => {
+                let lock = Arc::new(tokio::sync::Mutex::new(()));
+                *slot = Arc::downgrade(&lock);
+                lock
+            }
+        }
+    };
+    lock.lock_owned().await
 }
 
 /// A [`TokenStore`] in memory: for tests, and for processes that re-authorize on restart.

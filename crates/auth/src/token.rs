@@ -1,7 +1,8 @@
 //! Tokens, token sources, and the client-credentials grant.
 
 use crate::error::{Error, ErrorKind};
-use crate::secret::{AccessToken, ClientId, ClientSecret, RefreshToken};
+use crate::retry::{RetryPolicy, Timeouts};
+use crate::secret::{AccessToken, ClientId, ClientSecret, Redactor, RefreshToken};
 use futures::future::BoxFuture;
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -148,6 +149,16 @@ pub struct ClientCredentials {
     scopes: Vec<String>,
     auth: ClientAuth,
     extra: Vec<(String, String)>,
+    policies: Policies,
+}
+
+/// How the SDK's own requests to an authorization server are sent: retries, timeouts, and the
+/// secrets redacted from its error messages.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Policies {
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) redactor: Redactor,
 }
 
 impl std::fmt::Debug for ClientCredentials {
@@ -182,7 +193,29 @@ impl ClientCredentials {
             scopes: Vec::new(),
             auth: ClientAuth::default(),
             extra: Vec::new(),
+            policies: Policies::default(),
         })
+    }
+
+    /// How token requests are retried on transient failures (default
+    /// [`RetryPolicy::standard`]): connect errors, timeouts, resets, 502/503/504, and 429 with
+    /// `Retry-After`.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.policies.retry = policy;
+        self
+    }
+
+    /// Per-attempt and total timeouts of token requests (default [`Timeouts::default`]).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.policies.timeouts = timeouts;
+        self
+    }
+
+    /// The secrets redacted from the token endpoint's error messages (the client secret is
+    /// always redacted).
+    pub fn redactor(mut self, redactor: Redactor) -> Self {
+        self.policies.redactor = redactor;
+        self
     }
 
     /// The scopes to request (sent space-separated in `scope`; omitted when empty).
@@ -233,7 +266,7 @@ impl ClientCredentials {
         let basic =
             (self.auth == ClientAuth::BasicAuth).then_some((&self.client_id, &self.client_secret));
         tracing::debug!(provider = %self.provider, url = %self.token_url, "requesting token");
-        post_token_form(&self.http, &self.token_url, &form, basic)
+        post_token_form(&self.http, &self.token_url, &form, basic, &self.policies)
             .await
             .map_err(ctx)
     }
@@ -254,24 +287,55 @@ pub async fn read_token_response(response: reqwest::Response) -> Result<Token, E
     parse_token_response(&body).map_err(|e| e.with_status(status))
 }
 
+/// Form fields whose values are secrets (redacted from the endpoint's error messages).
+const SECRET_FIELDS: &[&str] = &[
+    "client_secret",
+    "code",
+    "code_verifier",
+    "refresh_token",
+    "password",
+    "assertion",
+];
+
 /// POSTs a token request (`application/x-www-form-urlencoded`, `Accept: application/json`),
 /// with HTTP Basic client authentication when `basic` is given, and reads the token answer.
 /// Callers put the grant's fields (and body credentials) in `form`, in the order they document.
-pub(crate) async fn post_token_form<F: serde::Serialize + ?Sized>(
+/// Transient failures are retried and every attempt is timed ([`crate::http::send_retrying`]);
+/// every secret sent is redacted from the error.
+pub(crate) async fn post_token_form<K: AsRef<str>, V: AsRef<str>>(
     http: &reqwest::Client,
     url: &Url,
-    form: &F,
+    form: &[(K, V)],
     basic: Option<(&ClientId, &ClientSecret)>,
+    policies: &Policies,
 ) -> Result<Token, Error> {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+    let redactor = policies.redactor.clone();
+    for (k, v) in &pairs {
+        if SECRET_FIELDS.contains(k) {
+            redactor.add(v);
+        }
+    }
     let mut request = http
         .post(url.clone())
         .header(reqwest::header::ACCEPT, "application/json")
-        .form(form);
+        .form(&pairs);
     if let Some((id, secret)) = basic {
+        redactor.add(secret.secret());
         request = request.basic_auth(id.as_str(), Some(secret.secret()));
     }
-    let response = request.send().await.map_err(crate::error::from_reqwest)?;
-    read_token_response(response).await
+    let result = async {
+        let response =
+            crate::http::send_retrying(request, &policies.retry, &policies.timeouts).await?;
+        read_token_response(response).await
+    }
+    .await;
+    let token = result.map_err(|e| redactor.redact_error(e))?;
+    redactor.add(token.access_token.secret());
+    if let Some(refresh) = &token.refresh_token {
+        redactor.add(refresh.secret());
+    }
+    Ok(token)
 }
 
 impl TokenSource for ClientCredentials {

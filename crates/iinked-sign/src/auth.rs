@@ -144,6 +144,9 @@ impl OAuthApp {
         &self,
         datacenter: &Datacenter,
         http: reqwest::Client,
+        retry: RetryPolicy,
+        timeouts: Timeouts,
+        secrets: sdk_auth::Redactor,
     ) -> Result<AuthorizationCodeClient, Error> {
         let url = |over: &Option<String>, default: Url, what: &str| match over {
             Some(text) => sdk_auth::http::parse_base_url(text, what),
@@ -164,16 +167,23 @@ impl OAuthApp {
             redirect,
         )?
         .scopes(self.scopes.iter().map(|s| s.as_str().to_owned()))
-        .client_auth(self.client_auth);
+        .client_auth(self.client_auth)
+        .retry(retry)
+        .timeouts(timeouts);
         if let Some(secret) = &self.client_secret {
+            secrets.add(secret.secret());
             client = client.client_secret(secret.clone());
         }
-        Ok(client)
+        Ok(client.redactor(secrets))
     }
 }
 
-fn default_http(timeouts: &Timeouts) -> Result<reqwest::Client, Error> {
-    sdk_auth::http::client(
+fn http_client(
+    builder: reqwest::ClientBuilder,
+    timeouts: &Timeouts,
+) -> Result<reqwest::Client, Error> {
+    sdk_auth::http::client_from(
+        builder,
         concat!("iinked-sign-sdk/", env!("CARGO_PKG_VERSION")),
         timeouts,
     )
@@ -217,20 +227,36 @@ impl OAuthFlow {
         app: OAuthApp,
         store: Arc<dyn TokenStore>,
     ) -> Result<Self, Error> {
-        Self::with_http(datacenter, app, store, default_http(&Timeouts::default())?)
+        Self::with_http(datacenter, app, store, reqwest::Client::builder())
     }
 
-    /// [`OAuthFlow::new`] with your own HTTP client.
+    /// [`OAuthFlow::new`] with your own `reqwest::ClientBuilder` (proxies, TLS roots). The SDK
+    /// turns redirects off and applies the default [`Timeouts`] to the code exchange.
     pub fn with_http(
         datacenter: Datacenter,
         app: OAuthApp,
         store: Arc<dyn TokenStore>,
-        http: reqwest::Client,
+        http: reqwest::ClientBuilder,
     ) -> Result<Self, Error> {
-        let client = app
-            .client(&datacenter, http)
+        let timeouts = Timeouts::default();
+        let client = http_client(http, &timeouts)
+            .and_then(|http| {
+                app.client(
+                    &datacenter,
+                    http,
+                    RetryPolicy::standard(),
+                    timeouts,
+                    sdk_auth::Redactor::new(),
+                )
+            })
             .map_err(|e| e.with_provider(PROVIDER))?;
         Ok(Self { client, store })
+    }
+
+    /// The key under which the tokens of `key` are stored: namespaced by provider and client
+    /// id ([`sdk_auth::store_key`]), so one store can serve other providers and apps.
+    pub fn store_key(&self, key: &str) -> String {
+        self.client.store_key(key)
     }
 
     /// Starts an authorization: send the user to the returned request's `url()`, and keep the
@@ -250,13 +276,16 @@ impl OAuthFlow {
         let code = pending.verify_callback(redirect)?;
         let token = self.client.exchange_code(&code).await?;
         self.store
-            .put(key, StoredToken::from_token(&token, SystemTime::now()))
+            .put(
+                &self.store_key(key),
+                StoredToken::from_token(&token, SystemTime::now()),
+            )
             .await
     }
 
     /// Forgets the tokens stored under `key`.
     pub async fn forget(&self, key: &str) -> Result<(), Error> {
-        self.store.delete(key).await
+        self.store.delete(&self.store_key(key)).await
     }
 }
 
@@ -310,10 +339,11 @@ sdk_auth::client_hooks!(crate::Client, AuthState);
 pub struct ClientBuilder {
     datacenter: Option<Datacenter>,
     mode: Option<Mode>,
-    http: Option<reqwest::Client>,
+    http: Option<reqwest::ClientBuilder>,
     policy: Option<RefreshPolicy>,
     timeouts: Timeouts,
     retry: RetryPolicy,
+    max_body: Option<usize>,
 }
 
 impl crate::Client {
@@ -354,9 +384,19 @@ impl ClientBuilder {
         self
     }
 
-    /// Your own `reqwest::Client` (timeouts set here are then ignored).
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+    /// Your own `reqwest::ClientBuilder` (proxies, TLS roots). The SDK builds the client from
+    /// it and always turns redirects off (a 3xx answer is an error naming its target, so the
+    /// `api_key` header and OAuth secrets never follow one) and applies the
+    /// [`timeouts`](Self::timeouts) to every request, token refreshes included.
+    pub fn http_client(mut self, http: reqwest::ClientBuilder) -> Self {
         self.http = Some(http);
+        self
+    }
+
+    /// The most bytes of a success answer that are buffered (default 32 MiB); a longer body is
+    /// an error after reading at most this much. Downloads through `raw(..).send()` count too.
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = Some(bytes);
         self
     }
 
@@ -403,10 +443,8 @@ impl ClientBuilder {
                 }
             },
         };
-        let http = match self.http {
-            Some(http) => http,
-            None => default_http(&self.timeouts)?,
-        };
+        let http = http_client(self.http.unwrap_or_default(), &self.timeouts)?;
+        let secrets = sdk_auth::Redactor::new();
         let api_base = datacenter.api_base();
         sdk_auth::http::ensure_secure(&api_base, "iinked Sign API base")?;
         let policy = self.policy.unwrap_or_default();
@@ -420,6 +458,7 @@ impl ClientBuilder {
                         "the API key contains characters not allowed in a header",
                     ));
                 }
+                secrets.add(key.secret());
                 let fetch = move || -> BoxFuture<'static, Result<Expiring<Session>, Error>> {
                     let session = Session {
                         token: Token::new(key.secret()),
@@ -440,7 +479,13 @@ impl ClientBuilder {
             }
             Mode::OAuth { app, store, key } => {
                 let source = Arc::new(StoredTokenSource::new(
-                    app.client(&datacenter, http.clone())?,
+                    app.client(
+                        &datacenter,
+                        http.clone(),
+                        self.retry.clone(),
+                        self.timeouts,
+                        secrets.clone(),
+                    )?,
                     store,
                     key,
                 ));
@@ -461,7 +506,14 @@ impl ClientBuilder {
                 )
             }
         };
-        let hooks = hooks.retry(self.retry).timeouts(self.timeouts);
+        let mut hooks = hooks
+            .retry(self.retry)
+            .timeouts(self.timeouts)
+            .redactor(secrets)
+            .streaming_operations(crate::generated::STREAMING_OPERATIONS);
+        if let Some(max) = self.max_body {
+            hooks = hooks.max_success_body(max);
+        }
         Ok(crate::Client::new_with_client(
             sdk_auth::API_ROOT_PLACEHOLDER,
             http,

@@ -172,11 +172,13 @@ pub struct ClientBuilder {
     region: Region,
     auth_url: Option<String>,
     client_auth: ClientAuth,
-    http: Option<reqwest::Client>,
+    http: Option<reqwest::ClientBuilder>,
     policy: Option<RefreshPolicy>,
     clock: Option<Arc<dyn Clock>>,
     timeouts: Timeouts,
     retry: RetryPolicy,
+    allowed_roots: Vec<String>,
+    max_body: Option<usize>,
 }
 
 impl crate::Client {
@@ -239,10 +241,28 @@ impl ClientBuilder {
         self
     }
 
-    /// A `reqwest::Client` of your own (proxies, TLS roots). The connect timeout is then yours
-    /// to set; per-attempt and total timeouts still apply.
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+    /// A `reqwest::ClientBuilder` of your own (proxies, TLS roots, pool settings). The SDK
+    /// builds the client from it and always turns redirects off (a 3xx answer is an error
+    /// naming its target, so credentials never follow one) and applies the
+    /// [`timeouts`](Self::timeouts) to every request, token and discovery included.
+    pub fn http_client(mut self, http: reqwest::ClientBuilder) -> Self {
         self.http = Some(http);
+        self
+    }
+
+    /// Also accept this API root when discovery names it (a proxy, a private deployment).
+    /// By default a discovered root must be `https` on a Xink domain (`*.xink.io`) or on the
+    /// configured [`auth_url`](Self::auth_url)'s origin; any other answer is a `Config` error
+    /// naming the refused host, and the token is not sent there.
+    pub fn allow_api_root(mut self, root: impl Into<String>) -> Self {
+        self.allowed_roots.push(root.into());
+        self
+    }
+
+    /// The most bytes of a success answer that are buffered (default 32 MiB); a longer body is
+    /// an error after reading at most this much.
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = Some(bytes);
         self
     }
 
@@ -307,13 +327,18 @@ impl ClientBuilder {
             self.auth_url.as_deref().unwrap_or(AUTH_URL),
             "Xink auth URL",
         )?;
-        let http = match self.http {
-            Some(http) => http,
-            None => sdk_auth::http::client(
-                concat!("xink-sdk/", env!("CARGO_PKG_VERSION")),
-                &self.timeouts,
-            )?,
-        };
+        let http = sdk_auth::http::client_from(
+            self.http.unwrap_or_default(),
+            concat!("xink-sdk/", env!("CARGO_PKG_VERSION")),
+            &self.timeouts,
+        )?;
+        let secrets = sdk_auth::Redactor::new();
+        secrets.add(credentials.client_secret.secret());
+        let mut trusted = vec![auth_url.origin()];
+        for root in &self.allowed_roots {
+            trusted.push(sdk_auth::http::parse_base_url(root, "allowed Xink API root")?.origin());
+        }
+        let trusted = Arc::new(trusted);
         let grant = sdk_auth::ClientCredentials::new(
             http.clone(),
             PROVIDER,
@@ -322,7 +347,16 @@ impl ClientBuilder {
             credentials.client_secret,
         )?
         .scopes(self.scopes.iter().map(|s| s.as_str().to_owned()))
-        .client_auth(self.client_auth);
+        .client_auth(self.client_auth)
+        .retry(self.retry.clone())
+        .timeouts(self.timeouts)
+        .redactor(secrets.clone());
+        let discovery = Discovery {
+            retry: self.retry.clone(),
+            timeouts: self.timeouts,
+            secrets: secrets.clone(),
+            trusted,
+        };
         let fixed_root = self.region.api_root();
         let discovery_url = sdk_auth::http::join(&auth_url, "Discovery")?;
         let session_http = http.clone();
@@ -331,11 +365,12 @@ impl ClientBuilder {
             let fixed_root = fixed_root.clone();
             let discovery_url = discovery_url.clone();
             let http = session_http.clone();
+            let discovery = discovery.clone();
             Box::pin(async move {
                 let token = grant.request_token().await?;
                 let api_root = match fixed_root {
                     Some(root) => root,
-                    None => discover(&http, &discovery_url, &token).await?,
+                    None => discovery.discover(&http, &discovery_url, &token).await?,
                 };
                 let lifetime = token.expires_in;
                 Ok(Expiring {
@@ -349,9 +384,14 @@ impl ClientBuilder {
         });
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let sessions = TokenCache::with_clock(fetch, policy, clock);
-        let hooks = AuthHooks::new(PROVIDER, sessions)
+        let mut hooks = AuthHooks::new(PROVIDER, sessions)
             .retry(self.retry)
-            .timeouts(self.timeouts);
+            .timeouts(self.timeouts)
+            .redactor(secrets)
+            .streaming_operations(crate::generated::STREAMING_OPERATIONS);
+        if let Some(max) = self.max_body {
+            hooks = hooks.max_success_body(max);
+        }
         Ok(crate::Client::new_with_client(
             sdk_auth::API_ROOT_PLACEHOLDER,
             http,
@@ -360,23 +400,55 @@ impl ClientBuilder {
     }
 }
 
-/// `GET /Discovery` with the new token: the account's API root.
+/// How discovery is sent and which answers it trusts.
+#[derive(Clone, Debug)]
+struct Discovery {
+    retry: RetryPolicy,
+    timeouts: Timeouts,
+    secrets: sdk_auth::Redactor,
+    /// Origins besides `https://*.xink.io` a discovered root may have.
+    trusted: Arc<Vec<url::Origin>>,
+}
+
+/// Whether `root` is `https` on a Xink domain (`xink.io` or a subdomain).
+fn is_xink_domain(root: &Url) -> bool {
+    root.scheme() == "https"
+        && matches!(root.host(), Some(url::Host::Domain(d))
+            if d == "xink.io" || d.ends_with(".xink.io"))
+}
+
+impl Discovery {
+    /// `GET /Discovery` with the new token: the account's API root.
+    async fn discover(
+        &self,
+        http: &reqwest::Client,
+        url: &Url,
+        token: &sdk_auth::Token,
+    ) -> Result<Url, Error> {
+        self.secrets.add(token.access_token.secret());
+        discover(http, url, token, self)
+            .await
+            .map_err(|e| self.secrets.redact_error(e))
+    }
+}
+
 async fn discover(
     http: &reqwest::Client,
     url: &Url,
     token: &sdk_auth::Token,
+    config: &Discovery,
 ) -> Result<Url, Error> {
     let ctx = |e: Error| e.with_provider(PROVIDER).with_operation("get_discovery");
     let header = sdk_auth::AuthScheme::Bearer
         .header_value(&token.access_token)
         .map_err(ctx)?;
-    let response = http
+    let request = http
         .get(url.clone())
         .header(reqwest::header::AUTHORIZATION, header)
-        .header(reqwest::header::ACCEPT, "application/json")
-        .send()
+        .header(reqwest::header::ACCEPT, "application/json");
+    let response = sdk_auth::http::send_retrying(request, &config.retry, &config.timeouts)
         .await
-        .map_err(|e| ctx(sdk_auth::from_reqwest(e)))?;
+        .map_err(ctx)?;
     let (status, body, _) = sdk_auth::http::read_success(response).await.map_err(|e| {
         if e.status().is_none() {
             return ctx(e);
@@ -408,6 +480,13 @@ async fn discover(
         .filter(|r| !r.is_empty())
         .ok_or_else(|| decode("has no `APIRoot`"))?;
     let root = sdk_auth::http::parse_base_url(root, "discovered APIRoot").map_err(ctx)?;
+    if !is_xink_domain(&root) && !config.trusted.contains(&root.origin()) {
+        return Err(ctx(Error::config(format!(
+            "discovery named the API root host `{}`, which is not https on a Xink domain (*.xink.io) nor an allowed root; the token is not sent there (allow it with ClientBuilder::allow_api_root)",
+            root.host_str().unwrap_or("")
+        ))
+        .with_status(status)));
+    }
     tracing::debug!(
         provider = PROVIDER,
         data_center = result.data_center_id.as_deref().unwrap_or("?"),

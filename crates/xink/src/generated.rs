@@ -5,7 +5,7 @@
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
+use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -472,8 +472,8 @@ pub mod builder {
     use super::types;
     #[allow(unused_imports)]
     use super::{
-        encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
-        RequestBuilderExt, ResponseValue,
+        ByteStream, ClientInfo, ClientHooks, Error, OperationInfo, RequestBuilderExt,
+        ResponseValue,
     };
     /**Builder for [`Client::get_account_info`]
 
@@ -564,8 +564,11 @@ pub mod builder {
             let offset = offset.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/1.0/employee/list/{}/{}", client.baseurl, encode_path(& offset
-                .to_string()), encode_path(& limit.to_string()),
+                "{}/api/1.0/employee/list/{}/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("offset", & offset.to_string())
+                .map_err(Error::InvalidRequest) ?,
+                ::sdk_auth::http::path_segment("limit", & limit.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -632,8 +635,9 @@ pub mod builder {
             let Self { client, email } = self;
             let email = email.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/1.0/employee/{}/fields", client.baseurl, encode_path(& email
-                .to_string()),
+                "{}/api/1.0/employee/{}/fields", client.baseurl,
+                ::sdk_auth::http::path_segment("email", & email.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -671,3 +675,6 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// Operations whose success answer is streamed (not JSON): the SDK neither buffers nor
+/// caps their bodies. Every other success body is read, bounded, before decoding.
+pub const STREAMING_OPERATIONS: &[&str] = &[];

@@ -83,7 +83,7 @@ macro_rules! service_client {
                 crate::$module::Client::new_with_client(
                     sdk_auth::API_ROOT_PLACEHOLDER,
                     self.http.clone(),
-                    self.state_for($service),
+                    self.state_for($service, STREAMING_OPERATIONS),
                 )
             }
         }
@@ -116,12 +116,17 @@ impl XpKit {
         self.hooks.sessions()
     }
 
-    pub(crate) fn state_for(&self, service: Service) -> AuthState {
+    pub(crate) fn state_for(
+        &self,
+        service: Service,
+        streaming: &'static [&'static str],
+    ) -> AuthState {
         AuthState {
             hooks: self
                 .hooks
                 .clone()
-                .api_root(self.region.service_url(service)),
+                .api_root(self.region.service_url(service))
+                .streaming_operations(streaming),
         }
     }
 }
@@ -137,11 +142,12 @@ pub struct XpKitBuilder {
     client_secret: Option<String>,
     user_token: Option<String>,
     region: Option<Region>,
-    http: Option<reqwest::Client>,
+    http: Option<reqwest::ClientBuilder>,
     policy: Option<RefreshPolicy>,
     lookup: Option<Lookup>,
     retry: RetryPolicy,
     timeouts: Timeouts,
+    max_body: Option<usize>,
 }
 
 impl std::fmt::Debug for XpKitBuilder {
@@ -189,9 +195,19 @@ impl XpKitBuilder {
         self
     }
 
-    /// Your own HTTP client.
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+    /// Your own `reqwest::ClientBuilder` (proxies, TLS roots). The SDK builds the client from
+    /// it and always turns redirects off (a 3xx answer is an error naming its target, so the
+    /// token and the client secret never follow one) and applies the
+    /// [`timeouts`](Self::timeouts) to every request, token requests included.
+    pub fn http_client(mut self, http: reqwest::ClientBuilder) -> Self {
         self.http = Some(http);
+        self
+    }
+
+    /// The most bytes of a success answer that are buffered (default 32 MiB); a longer body is
+    /// an error after reading at most this much. Downloads (CSV exports, images) stream.
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = Some(bytes);
         self
     }
 
@@ -265,13 +281,12 @@ impl XpKitBuilder {
                 }
             },
         };
-        let http = match self.http {
-            Some(h) => h,
-            None => sdk_auth::http::client(
-                concat!("xpkit-sdk/", env!("CARGO_PKG_VERSION")),
-                &self.timeouts,
-            )?,
-        };
+        let http = sdk_auth::http::client_from(
+            self.http.unwrap_or_default(),
+            concat!("xpkit-sdk/", env!("CARGO_PKG_VERSION")),
+            &self.timeouts,
+        )?;
+        let secrets = sdk_auth::Redactor::new();
         let root = region.service_url(Service::Auth);
         let policy = self.policy.unwrap_or_default();
         let sessions = match mode {
@@ -282,13 +297,17 @@ impl XpKitBuilder {
                 if client_id.as_str().is_empty() || client_secret.secret().is_empty() {
                     return Err(Error::config("the client id or secret is empty"));
                 }
+                secrets.add(client_secret.secret());
                 let grant = ClientCredentials::new(
                     http.clone(),
                     PROVIDER,
                     region.token_url(),
                     client_id,
                     client_secret,
-                )?;
+                )?
+                .retry(self.retry.clone())
+                .timeouts(self.timeouts)
+                .redactor(secrets.clone());
                 let fetch = move || -> BoxFuture<'static, Result<Expiring<Session>, Error>> {
                     let grant = grant.clone();
                     let api_root = root.clone();
@@ -304,6 +323,7 @@ impl XpKitBuilder {
                 TokenCache::new(fetch, policy)
             }
             Mode::User(token) => {
+                secrets.add(token.secret());
                 let handed_out = Arc::new(Mutex::new(false));
                 let fetch = move || -> BoxFuture<'static, Result<Expiring<Session>, Error>> {
                     let mut once = handed_out.lock().unwrap_or_else(|p| p.into_inner());
@@ -331,11 +351,15 @@ impl XpKitBuilder {
                 TokenCache::new(fetch, policy)
             }
         };
-        let hooks = AuthHooks::new(PROVIDER, sessions)
+        let mut hooks = AuthHooks::new(PROVIDER, sessions)
             .reject_statuses(REJECT_STATUSES)
             .retry(self.retry)
             .timeouts(self.timeouts)
+            .redactor(secrets)
             .documented_rate_limit(DOCUMENTED_RATE_LIMIT);
+        if let Some(max) = self.max_body {
+            hooks = hooks.max_success_body(max);
+        }
         Ok(XpKit {
             http,
             region,
@@ -405,15 +429,38 @@ impl UserLogin {
         redirect_uri: &str,
         provider: LoginProvider,
     ) -> Result<Self, Error> {
+        Self::with_http(
+            region,
+            client_id,
+            redirect_uri,
+            provider,
+            reqwest::Client::builder(),
+            Timeouts::default(),
+        )
+    }
+
+    /// [`UserLogin::new`] with your own `reqwest::ClientBuilder` and timeouts: the SDK turns
+    /// redirects off and bounds the code exchange by `timeouts` (per attempt and in total).
+    pub fn with_http(
+        region: Region,
+        client_id: impl Into<String>,
+        redirect_uri: &str,
+        provider: LoginProvider,
+        http: reqwest::ClientBuilder,
+        timeouts: Timeouts,
+    ) -> Result<Self, Error> {
         let redirect = Url::parse(redirect_uri).map_err(|e| {
             Error::config(format!("the redirect URL is not a valid URL: {e}"))
                 .with_provider(PROVIDER)
         })?;
+        let http = sdk_auth::http::client_from(
+            http,
+            concat!("xpkit-sdk/", env!("CARGO_PKG_VERSION")),
+            &timeouts,
+        )
+        .map_err(|e| e.with_provider(PROVIDER))?;
         let client = AuthorizationCodeClient::new(
-            reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| Error::config("cannot build the HTTP client").with_source(e))?,
+            http,
             PROVIDER,
             region.authorize_url(),
             region.token_url(),
@@ -421,6 +468,7 @@ impl UserLogin {
             redirect,
         )
         .map_err(|e| e.with_provider(PROVIDER))?
+        .timeouts(timeouts)
         .authorize_param("provider", provider.as_str());
         Ok(Self { client })
     }

@@ -68,7 +68,10 @@ pub use reqwest::Method;
 /// The error of every call (converts from generated calls' errors with `?`).
 pub use sdk_auth::Error;
 pub use sdk_auth::{ErrorKind, Multipart, RawRequest, RawResponse, RefreshPolicy, Token};
-pub use stream::{Cursor, Filter, ListQuery, Order, Page};
+pub use stream::{
+    Cursor, DEFAULT_MAX_EMPTY_PAGES, DEFAULT_MAX_PAGES, Filter, ListQuery, Order, PAGING_LIMIT,
+    Page,
+};
 
 macro_rules! services {
     ($( $feature:literal => $module:ident, $service:ident, $doc:literal; )*) => { $(

@@ -150,7 +150,7 @@ impl crate::identifications::Client {
     ) -> Result<crate::identifications::types::XpKitResource, Error> {
         let path = format!(
             "/api/identity/apple/{}",
-            progenitor_client::encode_path(resource_id)
+            sdk_auth::http::path_param("resource_id", resource_id)?
         );
         self.raw(reqwest::Method::POST, path)
             .operation("upload_wallet_configuration_file")

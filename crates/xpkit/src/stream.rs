@@ -7,7 +7,9 @@
 //!
 //! The stream follows `next_token` (sent back as `x__token`) while it is set, else `next` (sent
 //! as `x__page`), and stops when both are null. A page cursor that repeats is an error rather
-//! than an endless stream.
+//! than an endless stream, and so are [`DEFAULT_MAX_EMPTY_PAGES`] empty pages in a row (a cursor
+//! that always changes but never brings an item) and more than [`ListQuery::max_pages`] pages
+//! (default [`DEFAULT_MAX_PAGES`]).
 
 use futures::Stream;
 use progenitor_client::{ClientHooks, ClientInfo};
@@ -42,13 +44,23 @@ pub enum Order {
     Desc,
 }
 
-/// Filters, ordering, page size and search for a list call.
+/// How many empty pages in a row a stream accepts before it stops with an error (default).
+pub const DEFAULT_MAX_EMPTY_PAGES: u32 = 5;
+/// How many pages a stream fetches at most before it stops with an error (default).
+pub const DEFAULT_MAX_PAGES: u32 = 10_000;
+
+/// The error code of a stream stopped by a paging bound.
+pub const PAGING_LIMIT: &str = "paging_limit";
+
+/// Filters, ordering, page size and search for a list call, and the bounds of a stream.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListQuery {
     filters: Vec<(String, String)>,
     order: Vec<String>,
     limit: Option<u32>,
     search: Option<String>,
+    max_pages: Option<u32>,
+    max_empty_pages: Option<u32>,
 }
 
 impl ListQuery {
@@ -102,6 +114,20 @@ impl ListQuery {
     /// Page size (`x__limit`; XPKit's default is 50).
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
+        self
+    }
+
+    /// The most pages a stream fetches (default [`DEFAULT_MAX_PAGES`]); one more page is an
+    /// error with code [`PAGING_LIMIT`], after the items already fetched.
+    pub fn max_pages(mut self, pages: u32) -> Self {
+        self.max_pages = Some(pages.max(1));
+        self
+    }
+
+    /// The most empty pages in a row a stream accepts (default [`DEFAULT_MAX_EMPTY_PAGES`]);
+    /// one more is an error with code [`PAGING_LIMIT`].
+    pub fn max_empty_pages(mut self, pages: u32) -> Self {
+        self.max_empty_pages = Some(pages.max(1));
         self
     }
 
@@ -230,12 +256,24 @@ where
         started: bool,
         done: bool,
         failure: Option<Error>,
+        pages: u32,
+        empty_run: u32,
     }
+    let max_pages = query.max_pages.unwrap_or(DEFAULT_MAX_PAGES);
+    let max_empty = query.max_empty_pages.unwrap_or(DEFAULT_MAX_EMPTY_PAGES);
+    let limit_error = move |message: String| {
+        Error::new(ErrorKind::Decode, message)
+            .with_code(PAGING_LIMIT)
+            .with_provider(hooks.provider().to_owned())
+            .with_operation("list_page")
+    };
     let state = State {
         buffer: VecDeque::new(),
         cursor: None,
         seen: HashSet::new(),
         started: false,
+        pages: 0,
+        empty_run: 0,
         done: false,
         failure: None,
     };
@@ -253,7 +291,17 @@ where
                 if st.done || (st.started && st.cursor.is_none()) {
                     return None;
                 }
+                if st.pages >= max_pages {
+                    st.done = true;
+                    return Some((
+                        Err(limit_error(format!(
+                            "paging stopped after {max_pages} pages (the stream's max_pages); more pages were announced"
+                        ))),
+                        st,
+                    ));
+                }
                 st.started = true;
+                st.pages += 1;
                 let page =
                     match fetch_page::<C, I, T>(client, hooks, &path, &query, st.cursor.as_ref())
                         .await
@@ -264,8 +312,21 @@ where
                             return Some((Err(e), st));
                         }
                     };
+                if page.results.is_empty() {
+                    st.empty_run += 1;
+                } else {
+                    st.empty_run = 0;
+                }
                 st.buffer.extend(page.results);
                 st.cursor = page.next;
+                if st.cursor.is_some() && st.empty_run >= max_empty {
+                    st.done = true;
+                    st.cursor = None;
+                    st.failure = Some(limit_error(format!(
+                        "paging stopped after {max_empty} empty pages in a row that each announced another page"
+                    )));
+                    continue;
+                }
                 if let Some(next) = &st.cursor
                     && !st.seen.insert(next.clone())
                 {

@@ -1,10 +1,14 @@
 //! Xref's account-level authorization code flow, per-account tokens, and the hooks that send them.
 //!
 //! * [`Connector::authorize_url`] builds `https://login.xref.com/oauth/open-api/{client_id}?state=…`
-//!   with a fresh random `state`, remembered server-side ([`sdk_auth::PendingStates`]).
-//! * [`Connector::handle_callback`] checks the redirect's `state` (constant time, single use,
-//!   expiring), handles Xref's `error`, exchanges the `code` (JSON body with the client secret)
-//!   for the account's token, and stores it in the [`TokenStore`] under `xref_account_id`.
+//!   with a fresh random `state`, remembered server-side ([`sdk_auth::PendingStates`]), and
+//!   returns the state too: keep it in the visitor's session (e.g. an `HttpOnly` cookie).
+//! * [`Connector::handle_callback`] checks the redirect's `state` twice — equal (constant time)
+//!   to the one kept in *this visitor's* session, and issued by this connector, unused and
+//!   unexpired — so a state issued to one visitor cannot complete another visitor's callback
+//!   (login CSRF). Then it handles Xref's `error`, exchanges the `code` (JSON body with the
+//!   client secret) for the account's token, and stores it in the [`TokenStore`] under the
+//!   account's namespaced key ([`sdk_auth::store_key`]).
 //! * [`Connector::client`] gives a [`Client`](crate::Client) for one account: every call carries
 //!   `Authorization: Token <access_token>`.
 //! * Xref tokens cannot be refreshed. A call answered 401 is an error that
@@ -89,8 +93,51 @@ pub struct ConnectedAccount {
     pub xref_account_id: String,
 }
 
+fn http_client(
+    builder: reqwest::ClientBuilder,
+    timeouts: &Timeouts,
+) -> Result<reqwest::Client, Error> {
+    sdk_auth::http::client_from(
+        builder,
+        concat!("xref-sdk/", env!("CARGO_PKG_VERSION")),
+        timeouts,
+    )
+}
+
 fn default_http(timeouts: &Timeouts) -> Result<reqwest::Client, Error> {
-    sdk_auth::http::client(concat!("xref-sdk/", env!("CARGO_PKG_VERSION")), timeouts)
+    http_client(reqwest::Client::builder(), timeouts)
+}
+
+/// The store key of an Xref account's token: namespaced by provider and partner client id.
+pub fn account_store_key(client_id: &str, xref_account_id: &str) -> String {
+    sdk_auth::store_key(PROVIDER, client_id, xref_account_id)
+}
+
+/// A started authorization: the URL to send the visitor to, and the state to keep in the
+/// visitor's session until the callback. `Debug` hides the state.
+pub struct Authorization {
+    url: Url,
+    state: String,
+}
+
+impl std::fmt::Debug for Authorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Authorization([redacted])")
+    }
+}
+
+impl Authorization {
+    /// Where to send the visitor.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The CSRF state: keep it in this visitor's session (an `HttpOnly`, `Secure`,
+    /// `SameSite=Lax` cookie, or a server-side session) and give it to
+    /// [`Connector::handle_callback`].
+    pub fn state(&self) -> &str {
+        &self.state
+    }
 }
 
 /// The whole flow for one partner registration: authorize URL, callback, per-account clients.
@@ -136,7 +183,8 @@ impl Connector {
     }
 
     /// Timeouts of per-account clients and of the code exchange (default
-    /// [`Timeouts::default`]). Replaces the HTTP client with one built for them.
+    /// [`Timeouts::default`]). Replaces the HTTP client with one built for them: call it
+    /// before [`http_client`](Self::http_client).
     pub fn timeouts(mut self, timeouts: Timeouts) -> Result<Self, Error> {
         self.timeouts = timeouts;
         self.http = default_http(&timeouts)?;
@@ -149,10 +197,12 @@ impl Connector {
         self
     }
 
-    /// Your own HTTP client.
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = http;
-        self
+    /// Your own `reqwest::ClientBuilder` (proxies, TLS roots). The SDK builds the client from
+    /// it with redirects off (the client secret and codes never follow one) and the
+    /// [`timeouts`](Self::timeouts) on every request.
+    pub fn http_client(mut self, http: reqwest::ClientBuilder) -> Result<Self, Error> {
+        self.http = http_client(http, &self.timeouts).map_err(|e| e.with_provider(PROVIDER))?;
+        Ok(self)
     }
 
     /// How states are kept (e.g. another lifetime, or a test clock).
@@ -161,20 +211,35 @@ impl Connector {
         self
     }
 
-    /// Where to send the user: `<login>/oauth/open-api/{client_id}?state=<fresh random state>`.
-    pub fn authorize_url(&self) -> Result<Url, Error> {
+    /// Starts a connection: the URL to send the visitor to
+    /// (`<login>/oauth/open-api/{client_id}?state=<fresh random state>`) and the state, which
+    /// the app keeps in this visitor's session for [`handle_callback`](Self::handle_callback).
+    pub fn authorize_url(&self) -> Result<Authorization, Error> {
         let state = self.states.issue().map_err(|e| e.with_provider(PROVIDER))?;
         let mut url = sdk_auth::http::join(&self.region.login_url(), "oauth/open-api")?;
         url.path_segments_mut()
             .map_err(|_| Error::config("the login URL cannot take a path"))?
             .push(self.app.client_id.as_str());
         url.query_pairs_mut().append_pair("state", &state);
-        Ok(url)
+        Ok(Authorization { url, state })
+    }
+
+    /// The store key of an account's token for this partner app ([`account_store_key`]).
+    pub fn store_key(&self, xref_account_id: &str) -> String {
+        account_store_key(self.app.client_id.as_str(), xref_account_id)
     }
 
     /// Handles the redirect back from Xref, given the redirect's query string
-    /// (`state=…&code=…`, or `…&error=…`): checks the state, exchanges the code, stores the token.
-    pub async fn handle_callback(&self, query: &str) -> Result<ConnectedAccount, Error> {
+    /// (`state=…&code=…`, or `…&error=…`) and the state kept in this visitor's session by
+    /// [`authorize_url`](Self::authorize_url): the returned state must equal the session's
+    /// (constant time) and be one this connector issued, unused and unexpired; then the code is
+    /// exchanged and the token stored. A missing or different session state is an auth error
+    /// with code [`sdk_auth::INVALID_STATE`], and nothing is sent.
+    pub async fn handle_callback(
+        &self,
+        query: &str,
+        session_state: &str,
+    ) -> Result<ConnectedAccount, Error> {
         let ctx = |e: Error| e.with_provider(PROVIDER);
         let mut code = None;
         let mut state = None;
@@ -187,7 +252,22 @@ impl Connector {
                 _ => {}
             }
         }
+        let invalid = |message: &str| {
+            ctx(Error::new(ErrorKind::Auth, message.to_owned())
+                .with_code(sdk_auth::INVALID_STATE)
+                .with_operation("authorize"))
+        };
         if let Some(state) = &state {
+            let bound = !session_state.is_empty()
+                && bool::from(subtle::ConstantTimeEq::ct_eq(
+                    state.as_bytes(),
+                    session_state.as_bytes(),
+                ));
+            if !bound {
+                return Err(invalid(
+                    "the redirect's state is not the one kept in this visitor's session (possible login CSRF); start again",
+                ));
+            }
             self.states.consume(state).map_err(ctx)?;
         }
         if let Some(error) = error {
@@ -200,12 +280,7 @@ impl Connector {
             .with_reauthorize()));
         }
         if state.is_none() {
-            return Err(ctx(Error::new(
-                ErrorKind::Auth,
-                "the redirect carries no state",
-            )
-            .with_code(sdk_auth::INVALID_STATE)
-            .with_operation("authorize")));
+            return Err(invalid("the redirect carries no state"));
         }
         let code = code.filter(|c| !c.is_empty()).ok_or_else(|| {
             ctx(Error::new(ErrorKind::Auth, "the redirect carries no code")
@@ -215,8 +290,13 @@ impl Connector {
     }
 
     /// [`handle_callback`](Self::handle_callback) from the full redirect URL.
-    pub async fn handle_callback_url(&self, redirect: &Url) -> Result<ConnectedAccount, Error> {
-        self.handle_callback(redirect.query().unwrap_or("")).await
+    pub async fn handle_callback_url(
+        &self,
+        redirect: &Url,
+        session_state: &str,
+    ) -> Result<ConnectedAccount, Error> {
+        self.handle_callback(redirect.query().unwrap_or(""), session_state)
+            .await
     }
 
     async fn exchange_code(&self, code: &str) -> Result<ConnectedAccount, Error> {
@@ -228,17 +308,20 @@ impl Connector {
             "client_secret": self.app.client_secret.secret(),
             "code": code,
         });
-        let response = self
+        let secrets = sdk_auth::Redactor::new();
+        secrets.add(self.app.client_secret.secret());
+        secrets.add(code);
+        let request = self
             .http
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
-            .json(&body)
-            .send()
+            .json(&body);
+        let response = sdk_auth::http::send_retrying(request, &self.retry, &self.timeouts)
             .await
-            .map_err(|e| ctx(sdk_auth::from_reqwest(e)))?;
+            .map_err(|e| ctx(secrets.redact_error(e)))?;
         let (status, bytes, _) = sdk_auth::http::read_success(response).await.map_err(|e| {
             // A bad, expired or reused code: the user has to connect again.
-            let e = sdk_auth::http::refused_as_auth(e);
+            let e = sdk_auth::http::refused_as_auth(secrets.redact_error(e));
             ctx(if e.is_auth() { e.with_reauthorize() } else { e })
         })?;
         let (token, account) =
@@ -250,7 +333,10 @@ impl Connector {
             scope: None,
             subject: Some(account.clone()),
         };
-        self.store.put(&account, stored).await.map_err(ctx)?;
+        self.store
+            .put(&self.store_key(&account), stored)
+            .await
+            .map_err(ctx)?;
         tracing::debug!(provider = PROVIDER, "account connected");
         Ok(ConnectedAccount {
             xref_account_id: account,
@@ -263,7 +349,8 @@ impl Connector {
             .account(xref_account_id)
             .store(self.store.clone())
             .region(self.region.clone())
-            .http_client(self.http.clone())
+            .client_id(self.app.client_id.as_str())
+            .built_http(self.http.clone())
             .retry(self.retry.clone())
             .timeouts(self.timeouts)
             .build()
@@ -302,6 +389,7 @@ pub fn parse_token_response(body: &[u8]) -> Result<(Token, String), Error> {
 struct AccountTokens {
     store: Arc<dyn TokenStore>,
     account: String,
+    key: String,
     handed_out: Mutex<Option<String>>,
 }
 
@@ -314,7 +402,7 @@ impl AccountTokens {
         };
         let stored = self
             .store
-            .get(&self.account)
+            .get(&self.key)
             .await
             .map_err(ctx)?
             .ok_or_else(|| {
@@ -343,6 +431,7 @@ impl AccountTokens {
 pub struct AuthState {
     pub(crate) hooks: AuthHooks,
     pub(crate) account: String,
+    pub(crate) key: String,
     pub(crate) store: Arc<dyn TokenStore>,
 }
 
@@ -371,9 +460,12 @@ pub struct ClientBuilder {
     account: Option<String>,
     store: Option<Arc<dyn TokenStore>>,
     region: Region,
-    http: Option<reqwest::Client>,
+    client_id: String,
+    http: Option<reqwest::ClientBuilder>,
+    built: Option<reqwest::Client>,
     retry: RetryPolicy,
     timeouts: Timeouts,
+    max_body: Option<usize>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -416,9 +508,30 @@ impl ClientBuilder {
         self
     }
 
-    /// Your own HTTP client.
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+    /// The partner app's client id, which namespaces the store key ([`account_store_key`]);
+    /// [`Connector::client`] sets it. Give the same id the connector was built with.
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = client_id.into();
+        self
+    }
+
+    /// Your own `reqwest::ClientBuilder` (proxies, TLS roots). The SDK builds the client from
+    /// it with redirects off (the token never follows one) and the [`timeouts`](Self::timeouts)
+    /// on every request.
+    pub fn http_client(mut self, http: reqwest::ClientBuilder) -> Self {
         self.http = Some(http);
+        self
+    }
+
+    /// A client the SDK built already (the connector's).
+    pub(crate) fn built_http(mut self, http: reqwest::Client) -> Self {
+        self.built = Some(http);
+        self
+    }
+
+    /// The most bytes of a success answer that are buffered (default 32 MiB).
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = Some(bytes);
         self
     }
 
@@ -448,15 +561,19 @@ impl ClientBuilder {
         let store = self
             .store
             .ok_or_else(|| ctx(Error::config("no token store: call .store(..)")))?;
-        let http = match self.http {
-            Some(h) => h,
-            None => default_http(&self.timeouts).map_err(ctx)?,
+        let http = match (self.built, self.http) {
+            (Some(built), _) => built,
+            (None, builder) => {
+                http_client(builder.unwrap_or_default(), &self.timeouts).map_err(ctx)?
+            }
         };
+        let key = account_store_key(&self.client_id, &account);
         let api_root = self.region.api_url();
         sdk_auth::http::ensure_secure(&api_root, "Xref API URL").map_err(ctx)?;
         let tokens = Arc::new(AccountTokens {
             store: store.clone(),
             account: account.clone(),
+            key: key.clone(),
             handed_out: Mutex::new(None),
         });
         let fetch = move || -> BoxFuture<'static, Result<Expiring<Session>, Error>> {
@@ -472,16 +589,21 @@ impl ClientBuilder {
         };
         // No refresh exists: a 401 invalidates the token, the next fetch refuses it, and the
         // 401 comes back as a re-authorization error naming the account. Never a resend.
-        let hooks = AuthHooks::new(PROVIDER, TokenCache::new(fetch, RefreshPolicy::default()))
+        let mut hooks = AuthHooks::new(PROVIDER, TokenCache::new(fetch, RefreshPolicy::default()))
             .scheme(AuthScheme::Token)
             .retry(self.retry)
-            .timeouts(self.timeouts);
+            .timeouts(self.timeouts)
+            .streaming_operations(crate::generated::STREAMING_OPERATIONS);
+        if let Some(max) = self.max_body {
+            hooks = hooks.max_success_body(max);
+        }
         Ok(crate::Client::new_with_client(
             sdk_auth::API_ROOT_PLACEHOLDER,
             http,
             AuthState {
                 hooks,
                 account,
+                key,
                 store,
             },
         ))

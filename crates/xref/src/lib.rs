@@ -10,23 +10,46 @@
 //!
 //! ```no_run
 //! use axum::extract::{RawQuery, State};
-//! use axum::response::Redirect;
+//! use axum::http::{HeaderMap, header};
+//! use axum::response::{IntoResponse, Redirect};
 //! use axum::{Router, routing::get};
 //! use std::sync::Arc;
 //! use xref_sdk::{Connector, InMemoryTokenStore, TokenStore, XrefApp};
 //!
 //! type Shared = Arc<Connector>;
+//! const STATE_COOKIE: &str = "xref_state";
 //!
-//! // "Connect Xref" button: send the user to Xref with a fresh state.
-//! async fn connect(State(xref): State<Shared>) -> Result<Redirect, String> {
-//!     let url = xref.authorize_url().map_err(|e| e.to_string())?;
-//!     Ok(Redirect::to(url.as_str()))
+//! // "Connect Xref" button: send the user to Xref with a fresh state, and bind that state to
+//! // this browser (an HttpOnly cookie here; a server-side session works the same way).
+//! async fn connect(State(xref): State<Shared>) -> Result<impl IntoResponse, String> {
+//!     let auth = xref.authorize_url().map_err(|e| e.to_string())?;
+//!     let cookie = format!(
+//!         "{STATE_COOKIE}={}; HttpOnly; Secure; SameSite=Lax; Path=/xref; Max-Age=600",
+//!         auth.state()
+//!     );
+//!     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(auth.url().as_str())))
 //! }
 //!
-//! // The registered redirect URL: state checked, code exchanged, token stored by account id.
-//! async fn callback(State(xref): State<Shared>, RawQuery(query): RawQuery) -> Result<String, String> {
+//! // The state this browser was given, from its cookie.
+//! fn session_state(headers: &HeaderMap) -> String {
+//!     headers
+//!         .get_all(header::COOKIE)
+//!         .iter()
+//!         .filter_map(|v| v.to_str().ok())
+//!         .flat_map(|v| v.split(';'))
+//!         .find_map(|c| c.trim().strip_prefix("xref_state=").map(str::to_owned))
+//!         .unwrap_or_default()
+//! }
+//!
+//! // The registered redirect URL: the returned state must be this browser's and one we
+//! // issued (single use, expiring); then the code is exchanged and the token stored.
+//! async fn callback(
+//!     State(xref): State<Shared>,
+//!     headers: HeaderMap,
+//!     RawQuery(query): RawQuery,
+//! ) -> Result<String, String> {
 //!     let account = xref
-//!         .handle_callback(query.as_deref().unwrap_or(""))
+//!         .handle_callback(query.as_deref().unwrap_or(""), &session_state(&headers))
 //!         .await
 //!         .map_err(|e| e.to_string())?;
 //!     let client = xref.client(&account.xref_account_id).map_err(|e| e.to_string())?;
@@ -79,8 +102,9 @@ mod manual;
 mod region;
 
 pub use auth::{
-    AuthState, ClientBuilder, ClientId, ClientSecret, ConnectedAccount, Connector,
-    DEFAULT_STATE_TTL, InMemoryTokenStore, PROVIDER, XrefApp, parse_token_response,
+    AuthState, Authorization, ClientBuilder, ClientId, ClientSecret, ConnectedAccount, Connector,
+    DEFAULT_STATE_TTL, InMemoryTokenStore, PROVIDER, XrefApp, account_store_key,
+    parse_token_response,
 };
 pub use generated::*;
 pub use region::{API_URL, LOGIN_URL, Region};

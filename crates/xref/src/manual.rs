@@ -17,7 +17,7 @@ impl Client {
             .map_err(|e| e.with_subject(self.inner.account.clone()))?;
         self.inner
             .store
-            .delete(&self.inner.account)
+            .delete(&self.inner.key)
             .await
             .map_err(|e| e.with_provider(PROVIDER).with_operation("deauthorize"))?;
         self.inner.hooks.sessions().invalidate();

@@ -384,17 +384,25 @@ async fn retries_are_off_with_the_none_policy() {
 }
 
 #[tokio::test]
-async fn api_connection_reset_is_a_transport_error() {
+async fn api_connection_reset_is_retried_like_a_timeout() {
+    // A reset after the request was sent: retried like a timeout (every adapter's call is a GET;
+    // a POST is not retried unless the policy allows non-idempotent retries).
     for p in providers() {
         let (got, _) = run(&p, fast_retry(), timeouts(), false, |s| {
             s.script(Route::Api, [Action::Reset])
         })
         .await;
+        check(&p, "connection reset", got, ok(2, p.initial_token_requests));
+        // Every time: the retries run out, and the error is a transport error.
+        let (got, _) = run(&p, fast_retry(), timeouts(), false, |s| {
+            s.script(Route::Api, vec![Action::Reset; 4])
+        })
+        .await;
         check(
             &p,
-            "connection reset",
+            "connection reset every time",
             got,
-            err(ErrorKind::Transport, 1, p.initial_token_requests),
+            err(ErrorKind::Transport, 4, p.initial_token_requests),
         );
     }
 }
@@ -481,6 +489,34 @@ async fn total_deadline_stops_retries() {
 
 // ---- token endpoint faults (providers whose call path fetches tokens) --------------------------
 
+/// A transient blip at the token endpoint (reset, timeout, 503): retried inside the fetch, so
+/// the call succeeds with one extra token request.
+async fn token_blip_case(case: &str, action: Action) {
+    for p in providers().into_iter().filter(|p| p.token_path.is_some()) {
+        let t = Timeouts {
+            attempt: Duration::from_millis(300),
+            ..timeouts()
+        };
+        let (got, _) = run(&p, fast_retry(), t, true, |s| {
+            s.script(Route::Token, [action.clone()])
+        })
+        .await;
+        check(&p, case, got, ok(1, 2));
+        // With retries off, the blip is the call's error, after one token request.
+        let (got, _) = run(&p, sdk_auth::RetryPolicy::none(), t, true, |s| {
+            s.script(Route::Token, [action.clone()])
+        })
+        .await;
+        assert_eq!(
+            (got.api, got.token),
+            (0, 1),
+            "{case} without retries for {}",
+            p.name
+        );
+        assert!(got.error.is_some(), "{case} without retries for {}", p.name);
+    }
+}
+
 async fn token_case(case: &str, action: Action, kind: ErrorKind) {
     for p in providers().into_iter().filter(|p| p.token_path.is_some()) {
         let t = Timeouts {
@@ -506,13 +542,13 @@ async fn token_endpoint_500() {
 }
 
 #[tokio::test]
-async fn token_endpoint_timeout() {
-    token_case(
-        "token timeout",
-        Action::Stall(Duration::from_secs(3)),
-        ErrorKind::Timeout,
-    )
-    .await;
+async fn token_endpoint_timeout_is_retried() {
+    token_blip_case("token timeout", Action::Stall(Duration::from_secs(3))).await;
+}
+
+#[tokio::test]
+async fn token_endpoint_503_is_retried() {
+    token_blip_case("token 503", Action::raw(503, "text/html", "<h1>busy</h1>")).await;
 }
 
 #[tokio::test]
@@ -570,11 +606,6 @@ async fn token_endpoint_refused_credentials() {
 }
 
 #[tokio::test]
-async fn token_endpoint_reset() {
-    token_case(
-        "token connection reset",
-        Action::Reset,
-        ErrorKind::Transport,
-    )
-    .await;
+async fn token_endpoint_reset_is_retried() {
+    token_blip_case("token connection reset", Action::Reset).await;
 }

@@ -256,7 +256,14 @@ async fn oauth_authorize_exchange_and_bearer_calls() -> Result {
     );
     assert_eq!(f["client_id"], "app-client");
     assert_eq!(f["client_secret"], CANARY_SECRET);
-    let stored = store.get("customer-42").await?.expect("stored");
+    let stored = store
+        .get(&sdk_auth::store_key(
+            "iinked-sign",
+            "app-client",
+            "customer-42",
+        ))
+        .await?
+        .expect("stored");
     assert_eq!(
         stored.refresh_token.as_ref().map(|r| r.secret()),
         Some("canary-refresh-1")
@@ -303,7 +310,7 @@ async fn expired_stored_token_is_refreshed_and_rotation_written_back() -> Result
     let old_refresh = fake.seed_refresh_token("canary-refresh-seed");
     store
         .put(
-            "customer-7",
+            &sdk_auth::store_key("iinked-sign", "app-client", "customer-7"),
             StoredToken {
                 access_token: sdk_auth::AccessToken::new("canary-token-expired"),
                 refresh_token: Some(sdk_auth::RefreshToken::new(old_refresh.clone())),
@@ -336,7 +343,14 @@ async fn expired_stored_token_is_refreshed_and_rotation_written_back() -> Result
             .header("authorization")
             .is_some_and(|h| h.starts_with("Basic "))
     );
-    let stored = store.get("customer-7").await?.expect("stored");
+    let stored = store
+        .get(&sdk_auth::store_key(
+            "iinked-sign",
+            "app-client",
+            "customer-7",
+        ))
+        .await?
+        .expect("stored");
     assert_eq!(
         stored.access_token.secret(),
         format!("{CANARY_TOKEN_PREFIX}o1")
@@ -384,7 +398,14 @@ async fn oauth_401_refreshes_once_and_resends_once() -> Result {
         api[2].header("authorization"),
         Some(format!("Bearer {CANARY_TOKEN_PREFIX}o2").as_str())
     );
-    let stored = store.get("customer-42").await?.expect("stored");
+    let stored = store
+        .get(&sdk_auth::store_key(
+            "iinked-sign",
+            "app-client",
+            "customer-42",
+        ))
+        .await?
+        .expect("stored");
     assert_eq!(
         stored.refresh_token.as_ref().map(|r| r.secret()),
         Some("canary-refresh-2")
@@ -432,7 +453,7 @@ async fn revoked_refresh_token_needs_reauthorization() -> Result {
     let store = Arc::new(InMemoryTokenStore::new());
     store
         .put(
-            "gone",
+            &sdk_auth::store_key("iinked-sign", "app-client", "gone"),
             StoredToken {
                 access_token: sdk_auth::AccessToken::new("canary-token-old"),
                 refresh_token: Some(sdk_auth::RefreshToken::new("canary-refresh-revoked")),
@@ -781,7 +802,13 @@ async fn canary_secrets_never_appear_in_debug_display_or_errors() -> Result {
     client.get_package().package_id(PACKAGE_ID).send().await?;
     shown.push(format!(
         "{client:?} {store:?} {:?}",
-        store.get("customer-42").await?
+        store
+            .get(&sdk_auth::store_key(
+                "iinked-sign",
+                "app-client",
+                "customer-42"
+            ))
+            .await?
     ));
     let key = key_client(&fake);
     shown.push(format!(

@@ -195,12 +195,16 @@ async fn canaries_never_reach_logs_debug_display_or_errors() {
     .retry(fast_retry());
     let url = xref.authorize_url().expect("url");
     let state: String = url
+        .url()
         .query_pairs()
         .find(|(k, _)| k == "state")
         .map(|(_, v)| v.into_owned())
         .expect("state");
     let account = xref
-        .handle_callback(&format!("state={state}&code={CANARY_CODE_PREFIX}acct"))
+        .handle_callback(
+            &format!("state={state}&code={CANARY_CODE_PREFIX}acct"),
+            &state,
+        )
         .await
         .expect("connect");
     let xc = xref.client(&account.xref_account_id).expect("client");

@@ -82,6 +82,8 @@ async fn token_request_discovery_and_bearer_on_the_wire() -> Result {
     let client = Client::builder()
         .credentials(CLIENT_ID, CANARY_SECRET)
         .auth_url(auth.base_url())
+        // Discovery names another origin than the auth server: allowed explicitly.
+        .allow_api_root(api.base_url())
         .scopes([
             Scope::EmployeeRead,
             Scope::EmployeeFieldsRead,

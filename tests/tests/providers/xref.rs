@@ -29,8 +29,8 @@ fn connector(fake: &FakeXref, store: Arc<InMemoryTokenStore>) -> Connector {
         .retry(sdk_tests::fast_retry())
 }
 
-fn state_of(url: &url::Url) -> String {
-    let q: HashMap<String, String> = url.query_pairs().into_owned().collect();
+fn state_of(auth: &xref_sdk::Authorization) -> String {
+    let q: HashMap<String, String> = auth.url().query_pairs().into_owned().collect();
     q["state"].clone()
 }
 
@@ -41,7 +41,7 @@ async fn connect(xref: &Connector, account: &str) -> Result<xref_sdk::Client> {
         "state={}&code={CANARY_CODE_PREFIX}{account}",
         state_of(&url)
     );
-    let connected = xref.handle_callback(&query).await?;
+    let connected = xref.handle_callback(&query, url.state()).await?;
     assert_eq!(connected.xref_account_id, account);
     xref.client(&connected.xref_account_id)
 }
@@ -52,8 +52,8 @@ async fn authorize_url_shape() -> Result {
     let xref = connector(&fake, Arc::new(InMemoryTokenStore::new()));
     let a = xref.authorize_url()?;
     let b = xref.authorize_url()?;
-    assert_eq!(a.path(), "/oauth/open-api/partner-1");
-    let keys: Vec<String> = a.query_pairs().map(|(k, _)| k.into_owned()).collect();
+    assert_eq!(a.url().path(), "/oauth/open-api/partner-1");
+    let keys: Vec<String> = a.url().query_pairs().map(|(k, _)| k.into_owned()).collect();
     assert_eq!(
         keys,
         ["state"],
@@ -69,6 +69,7 @@ async fn authorize_url_shape() -> Result {
     assert!(
         production
             .authorize_url()?
+            .url()
             .as_str()
             .starts_with("https://login.xref.com/oauth/open-api/partner-1?state=")
     );
@@ -94,7 +95,7 @@ async fn connect_call_deauthorize() -> Result {
         json!({"client_id": "partner-1", "client_secret": CANARY_SECRET, "code": format!("{CANARY_CODE_PREFIX}acct-7")})
     );
     let stored = store
-        .get("acct-7")
+        .get(&xref_sdk::account_store_key("partner-1", "acct-7"))
         .await?
         .expect("stored under the account id");
     assert_eq!(
@@ -124,7 +125,12 @@ async fn connect_call_deauthorize() -> Result {
         ("POST", "/oauth/deauthorize")
     );
     assert!(deauth.body.is_empty());
-    assert!(store.get("acct-7").await?.is_none());
+    assert!(
+        store
+            .get(&xref_sdk::account_store_key("partner-1", "acct-7"))
+            .await?
+            .is_none()
+    );
     let before = fake.api_requests().len();
     let err: xref_sdk::Error = client.check_auth().send().await.unwrap_err().into();
     assert!(err.needs_reauthorization(), "{err}");
@@ -148,7 +154,10 @@ async fn failed_deauthorize_keeps_the_token() -> Result {
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert_eq!(err.operation(), Some("deauthorize"));
     assert!(
-        store.get("acct-1").await?.is_some(),
+        store
+            .get(&xref_sdk::account_store_key("partner-1", "acct-1"))
+            .await?
+            .is_some(),
         "not removed without Xref's confirmation"
     );
     Ok(())
@@ -166,24 +175,33 @@ async fn state_round_trip_reuse_mismatch_expiry_and_error() -> Result {
 
     let url = xref.authorize_url()?;
     let state = state_of(&url);
-    xref.handle_callback(&format!("state={state}&code={CANARY_CODE_PREFIX}a1"))
-        .await?;
+    xref.handle_callback(
+        &format!("state={state}&code={CANARY_CODE_PREFIX}a1"),
+        url.state(),
+    )
+    .await?;
     // The same state again: refused before any exchange.
     let err = xref
-        .handle_callback(&format!("state={state}&code={CANARY_CODE_PREFIX}a2"))
+        .handle_callback(
+            &format!("state={state}&code={CANARY_CODE_PREFIX}a2"),
+            url.state(),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("invalid_state"));
     assert_eq!(err.kind(), ErrorKind::Auth);
     // A state never issued.
     let err = xref
-        .handle_callback(&format!("state=forged&code={CANARY_CODE_PREFIX}a3"))
+        .handle_callback(
+            &format!("state=forged&code={CANARY_CODE_PREFIX}a3"),
+            url.state(),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("invalid_state"));
     // No state at all.
     let err = xref
-        .handle_callback(&format!("code={CANARY_CODE_PREFIX}a4"))
+        .handle_callback(&format!("code={CANARY_CODE_PREFIX}a4"), url.state())
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("invalid_state"));
@@ -191,17 +209,20 @@ async fn state_round_trip_reuse_mismatch_expiry_and_error() -> Result {
     let url = xref.authorize_url()?;
     clock.advance(Duration::from_secs(601));
     let err = xref
-        .handle_callback(&format!(
-            "state={}&code={CANARY_CODE_PREFIX}a5",
-            state_of(&url)
-        ))
+        .handle_callback(
+            &format!("state={}&code={CANARY_CODE_PREFIX}a5", state_of(&url)),
+            url.state(),
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("expired"), "{err}");
     // The user denied the connection.
     let url = xref.authorize_url()?;
     let err = xref
-        .handle_callback(&format!("state={}&error=access_denied", state_of(&url)))
+        .handle_callback(
+            &format!("state={}&error=access_denied", state_of(&url)),
+            url.state(),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("access_denied"));
@@ -211,7 +232,10 @@ async fn state_round_trip_reuse_mismatch_expiry_and_error() -> Result {
         1,
         "only the first callback exchanged a code"
     );
-    assert_eq!(store.keys(), ["a1"]);
+    assert_eq!(
+        store.keys(),
+        [xref_sdk::account_store_key("partner-1", "a1")]
+    );
     Ok(())
 }
 
@@ -256,6 +280,7 @@ async fn rejected_token_is_a_reauthorization_error_without_a_loop() -> Result {
                 state_of(&url)
             ))
             .expect("url"),
+            url.state(),
         )
         .await?;
     assert_eq!(connected.xref_account_id, "acct-9");
@@ -320,10 +345,10 @@ async fn malformed_token_responses_are_clear_errors() -> Result {
         fake.override_tokens(Some(canned.clone()));
         let url = xref.authorize_url()?;
         let err = xref
-            .handle_callback(&format!(
-                "state={}&code={CANARY_CODE_PREFIX}m",
-                state_of(&url)
-            ))
+            .handle_callback(
+                &format!("state={}&code={CANARY_CODE_PREFIX}m", state_of(&url)),
+                url.state(),
+            )
             .await
             .unwrap_err();
         let shown = format!("{err}");
@@ -357,7 +382,12 @@ async fn canary_secrets_never_appear_in_debug_display_or_errors() -> Result {
     let mut shown = vec![
         format!("{xref:?}"),
         format!("{client:?}"),
-        format!("{:?}", store.get("acct-c").await?),
+        format!(
+            "{:?}",
+            store
+                .get(&xref_sdk::account_store_key("partner-1", "acct-c"))
+                .await?
+        ),
         format!("{:?}", XrefApp::new("partner-1", CANARY_SECRET, REDIRECT)?),
         format!("{:?}", xref_sdk::Client::builder().account("acct-c")),
     ];
@@ -368,10 +398,10 @@ async fn canary_secrets_never_appear_in_debug_display_or_errors() -> Result {
     shown.push(format!("{e} {e:?} {e:#}"));
     let url = xref.authorize_url()?;
     let e = xref
-        .handle_callback(&format!(
-            "state={}&code={CANARY_CODE_PREFIX}acct-c",
-            state_of(&url)
-        ))
+        .handle_callback(
+            &format!("state={}&code={CANARY_CODE_PREFIX}acct-c", state_of(&url)),
+            url.state(),
+        )
         .await
         .unwrap_err();
     shown.push(format!("{e} {e:?}"));

@@ -5,7 +5,7 @@
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
+use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -1179,8 +1179,8 @@ pub mod builder {
     use super::types;
     #[allow(unused_imports)]
     use super::{
-        encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
-        RequestBuilderExt, ResponseValue,
+        ByteStream, ClientInfo, ClientHooks, Error, OperationInfo, RequestBuilderExt,
+        ResponseValue,
     };
     /**Builder for [`Client::list_application_configurations`]
 
@@ -1428,8 +1428,11 @@ pub mod builder {
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let token = token.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/application/{}/{}", client.baseurl, encode_path(& account_id
-                .to_string()), encode_path(& token.to_string()),
+                "{}/api/application/{}/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("account_id", & account_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
+                ::sdk_auth::http::path_segment("token", & token.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -1496,8 +1499,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/application/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/application/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -1598,8 +1602,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/application/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/application/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -1665,8 +1670,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/application/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/application/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -1921,8 +1927,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/service/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/service/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2022,8 +2029,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/service/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/service/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2089,8 +2097,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/service/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/service/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2120,3 +2129,6 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// Operations whose success answer is streamed (not JSON): the SDK neither buffers nor
+/// caps their bodies. Every other success body is read, bounded, before decoding.
+pub const STREAMING_OPERATIONS: &[&str] = &[];

@@ -5,7 +5,7 @@
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
+use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -1957,8 +1957,8 @@ pub mod builder {
     use super::types;
     #[allow(unused_imports)]
     use super::{
-        encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
-        RequestBuilderExt, ResponseValue,
+        ByteStream, ClientInfo, ClientHooks, Error, OperationInfo, RequestBuilderExt,
+        ResponseValue,
     };
     /**Builder for [`Client::list_wallet_configurations`]
 
@@ -2278,8 +2278,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/identity/apple/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/identity/apple/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2344,8 +2345,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/identity/apple/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/identity/apple/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2419,8 +2421,9 @@ pub mod builder {
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/identity/apple/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/identity/apple/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2523,8 +2526,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/identity/batch/{}", client.baseurl, encode_path(& identity_type
-                .to_string()),
+                "{}/api/identity/batch/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("identity_type", & identity_type
+                .to_string()).map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2625,8 +2629,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/identity/batch/{}", client.baseurl, encode_path(& identity_type
-                .to_string()),
+                "{}/api/identity/batch/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("identity_type", & identity_type
+                .to_string()).map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2800,8 +2805,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/identity/download/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/identity/download/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -3058,8 +3064,9 @@ pub mod builder {
             let security_level = security_level.map_err(Error::InvalidRequest)?;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/identity/encode/{}", client.baseurl, encode_path(& identity_type
-                .to_string()),
+                "{}/api/identity/encode/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("identity_type", & identity_type
+                .to_string()).map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
@@ -3398,8 +3405,9 @@ pub mod builder {
             let security_level = security_level.map_err(Error::InvalidRequest)?;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/identity/{}", client.baseurl, encode_path(& identity_type
-                .to_string()),
+                "{}/api/identity/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("identity_type", & identity_type
+                .to_string()).map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
@@ -3450,3 +3458,10 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// Operations whose success answer is streamed (not JSON): the SDK neither buffers nor
+/// caps their bodies. Every other success body is read, bounded, before decoding.
+pub const STREAMING_OPERATIONS: &[&str] = &[
+    "create_identity",
+    "download_identity_batch",
+    "encode_identity",
+];

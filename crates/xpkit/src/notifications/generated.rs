@@ -5,7 +5,7 @@
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
+use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -1416,8 +1416,8 @@ pub mod builder {
     use super::types;
     #[allow(unused_imports)]
     use super::{
-        encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
-        RequestBuilderExt, ResponseValue,
+        ByteStream, ClientInfo, ClientHooks, Error, OperationInfo, RequestBuilderExt,
+        ResponseValue,
     };
     /**Builder for [`Client::list_campaigns`]
 
@@ -1763,8 +1763,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/campaign/schedule/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/campaign/schedule/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -1829,8 +1830,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/campaign/schedule/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/campaign/schedule/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -1889,8 +1891,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/campaign/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/campaign/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -1992,8 +1995,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/campaign/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/campaign/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2059,8 +2063,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/campaign/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/campaign/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2139,8 +2144,9 @@ pub mod builder {
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/campaign/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/campaign/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2377,3 +2383,6 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// Operations whose success answer is streamed (not JSON): the SDK neither buffers nor
+/// caps their bodies. Every other success body is read, bounded, before decoding.
+pub const STREAMING_OPERATIONS: &[&str] = &[];

@@ -5,7 +5,7 @@
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
+use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -1758,8 +1758,8 @@ pub mod builder {
     use super::types;
     #[allow(unused_imports)]
     use super::{
-        encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
-        RequestBuilderExt, ResponseValue,
+        ByteStream, ClientInfo, ClientHooks, Error, OperationInfo, RequestBuilderExt,
+        ResponseValue,
     };
     /**Builder for [`Client::list_queues`]
 
@@ -1987,8 +1987,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/configuration/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/configuration/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2084,8 +2085,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/configuration/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/configuration/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2151,8 +2153,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/configuration/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/configuration/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2231,8 +2234,9 @@ pub mod builder {
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/configuration/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/configuration/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2358,7 +2362,9 @@ pub mod builder {
             let x_page = x_page.map_err(Error::InvalidRequest)?;
             let x_token = x_token.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/queue/{}", client.baseurl, encode_path(& queue_id.to_string()),
+                "{}/api/queue/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("queue_id", & queue_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2460,7 +2466,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/queue/{}", client.baseurl, encode_path(& queue_id.to_string()),
+                "{}/api/queue/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("queue_id", & queue_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2528,8 +2536,9 @@ pub mod builder {
             let Self { client, queue_id } = self;
             let queue_id = queue_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/queue/{}/group/stats", client.baseurl, encode_path(& queue_id
-                .to_string()),
+                "{}/api/queue/{}/group/stats", client.baseurl,
+                ::sdk_auth::http::path_segment("queue_id", & queue_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2611,8 +2620,11 @@ pub mod builder {
             let queue_id = queue_id.map_err(Error::InvalidRequest)?;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/queue/{}/{}", client.baseurl, encode_path(& queue_id
-                .to_string()), encode_path(& resource_id.to_string()),
+                "{}/api/queue/{}/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("queue_id", & queue_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2725,8 +2737,11 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/queue/{}/{}", client.baseurl, encode_path(& queue_id
-                .to_string()), encode_path(& resource_id.to_string()),
+                "{}/api/queue/{}/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("queue_id", & queue_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2807,8 +2822,11 @@ pub mod builder {
             let queue_id = queue_id.map_err(Error::InvalidRequest)?;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/queue/{}/{}", client.baseurl, encode_path(& queue_id
-                .to_string()), encode_path(& resource_id.to_string()),
+                "{}/api/queue/{}/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("queue_id", & queue_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2902,8 +2920,11 @@ pub mod builder {
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/queue/{}/{}", client.baseurl, encode_path(& queue_id
-                .to_string()), encode_path(& resource_id.to_string()),
+                "{}/api/queue/{}/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("queue_id", & queue_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2942,3 +2963,6 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// Operations whose success answer is streamed (not JSON): the SDK neither buffers nor
+/// caps their bodies. Every other success body is read, bounded, before decoding.
+pub const STREAMING_OPERATIONS: &[&str] = &[];

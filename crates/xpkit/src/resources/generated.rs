@@ -5,7 +5,7 @@
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
+use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -820,8 +820,8 @@ pub mod builder {
     use super::types;
     #[allow(unused_imports)]
     use super::{
-        encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
-        RequestBuilderExt, ResponseValue,
+        ByteStream, ClientInfo, ClientHooks, Error, OperationInfo, RequestBuilderExt,
+        ResponseValue,
     };
     /**Builder for [`Client::read_resource_summary`]
 
@@ -987,7 +987,9 @@ pub mod builder {
             let x_query = x_query.map_err(Error::InvalidRequest)?;
             let x_token = x_token.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/{}", client.baseurl, encode_path(& resource_type.to_string()),
+                "{}/api/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_type", & resource_type
+                .to_string()).map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -1090,7 +1092,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/{}", client.baseurl, encode_path(& resource_type.to_string()),
+                "{}/api/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_type", & resource_type
+                .to_string()).map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -1173,8 +1177,11 @@ pub mod builder {
             let resource_type = resource_type.map_err(Error::InvalidRequest)?;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/{}/{}", client.baseurl, encode_path(& resource_type.to_string()),
-                encode_path(& resource_id.to_string()),
+                "{}/api/{}/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_type", & resource_type
+                .to_string()).map_err(Error::InvalidRequest) ?,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -1287,8 +1294,11 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/{}/{}", client.baseurl, encode_path(& resource_type.to_string()),
-                encode_path(& resource_id.to_string()),
+                "{}/api/{}/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_type", & resource_type
+                .to_string()).map_err(Error::InvalidRequest) ?,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -1369,8 +1379,11 @@ pub mod builder {
             let resource_type = resource_type.map_err(Error::InvalidRequest)?;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/{}/{}", client.baseurl, encode_path(& resource_type.to_string()),
-                encode_path(& resource_id.to_string()),
+                "{}/api/{}/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_type", & resource_type
+                .to_string()).map_err(Error::InvalidRequest) ?,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -1464,8 +1477,11 @@ pub mod builder {
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/{}/{}", client.baseurl, encode_path(& resource_type.to_string()),
-                encode_path(& resource_id.to_string()),
+                "{}/api/{}/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_type", & resource_type
+                .to_string()).map_err(Error::InvalidRequest) ?,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -1504,3 +1520,6 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// Operations whose success answer is streamed (not JSON): the SDK neither buffers nor
+/// caps their bodies. Every other success body is read, bounded, before decoding.
+pub const STREAMING_OPERATIONS: &[&str] = &[];

@@ -5,7 +5,7 @@
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
+use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -1426,8 +1426,8 @@ pub mod builder {
     use super::types;
     #[allow(unused_imports)]
     use super::{
-        encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
-        RequestBuilderExt, ResponseValue,
+        ByteStream, ClientInfo, ClientHooks, Error, OperationInfo, RequestBuilderExt,
+        ResponseValue,
     };
     /**Builder for [`Client::list_vcc_configurations`]
 
@@ -1660,8 +1660,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/configuration/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/configuration/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -1762,8 +1763,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/configuration/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/configuration/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -1829,8 +1831,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/configuration/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/configuration/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2001,8 +2004,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/meta/task/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/meta/task/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2069,8 +2073,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/meta/task/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/meta/task/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2137,8 +2142,9 @@ pub mod builder {
             let Self { client, resource_id } = self;
             let resource_id = resource_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/meta/task/{}", client.baseurl, encode_path(& resource_id
-                .to_string()),
+                "{}/api/meta/task/{}", client.baseurl,
+                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
+                .map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2261,3 +2267,6 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// Operations whose success answer is streamed (not JSON): the SDK neither buffers nor
+/// caps their bodies. Every other success body is read, bounded, before decoding.
+pub const STREAMING_OPERATIONS: &[&str] = &[];

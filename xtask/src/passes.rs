@@ -1,0 +1,399 @@
+//! Passes over progenitor's output that make generated code follow the SDK's hostile-input rules.
+//!
+//! * [`secure_path_params`]: every `encode_path(&x.to_string())` becomes
+//!   `::sdk_auth::http::path_segment("x", &x.to_string()).map_err(Error::InvalidRequest)?`, so a
+//!   path parameter stays exactly one segment (`.`/`..` refused, `\` encoded) in every operation.
+//! * [`redact_secret_fields`]: structs with a property marked `x-secret: true` in the spec lose
+//!   their derived `Debug` and get one that prints `[redacted]` for those fields.
+//! * [`streaming_operations`]: the operations whose success answer is not JSON (downloads), which
+//!   the hooks must neither buffer nor cap.
+
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
+use quote::quote;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Rewrites every call of progenitor's `encode_path` to the SDK's checked encoder and drops
+/// `encode_path` from `use` lists.
+pub fn secure_path_params(tokens: TokenStream) -> TokenStream {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(trees.len());
+    let mut i = 0;
+    while i < trees.len() {
+        match &trees[i] {
+            TokenTree::Ident(id) if id == "encode_path" => {
+                match trees.get(i + 1) {
+                    Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis => {
+                        let inner = secure_path_params(g.stream());
+                        let name = parameter_name(&g.stream());
+                        out.extend(quote! {
+                            ::sdk_auth::http::path_segment(#name, #inner).map_err(Error::InvalidRequest)?
+                        });
+                        i += 2;
+                    }
+                    // In a `use` list: drop the name and its comma.
+                    Some(TokenTree::Punct(p)) if p.as_char() == ',' => i += 2,
+                    _ => i += 1,
+                }
+            }
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), secure_path_params(g.stream()));
+                group.set_span(g.span());
+                out.push(TokenTree::Group(group));
+                i += 1;
+            }
+            other => {
+                out.push(other.clone());
+                i += 1;
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// The parameter named in `&name.to_string()`: the first identifier.
+fn parameter_name(args: &TokenStream) -> String {
+    args.clone()
+        .into_iter()
+        .find_map(|t| match t {
+            TokenTree::Ident(id) => Some(id.to_string().trim_start_matches("r#").to_owned()),
+            _ => None,
+        })
+        .unwrap_or_else(|| "path".to_owned())
+}
+
+/// A whole schema marked secret is stored under this pseudo-property.
+const WHOLE: &str = "*";
+
+/// `schema name → JSON property names` marked `x-secret: true` in `components.schemas` (a schema
+/// marked `x-secret: true` itself has every field redacted, e.g. a free-form answer that holds a
+/// secret).
+pub fn secret_properties(spec: &Value) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+    let mut out = BTreeMap::new();
+    let Some(schemas) = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return Ok(out);
+    };
+    for (name, schema) in schemas {
+        match schema.get("x-secret") {
+            None | Some(Value::Bool(false)) => {}
+            Some(Value::Bool(true)) => {
+                out.insert(name.clone(), BTreeSet::from([WHOLE.to_owned()]));
+                continue;
+            }
+            Some(_) => return Err(format!("schema {name}: `x-secret` must be true or false")),
+        }
+        let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+            continue;
+        };
+        for (prop, def) in props {
+            match def.get("x-secret") {
+                None | Some(Value::Bool(false)) => {}
+                Some(Value::Bool(true)) => {
+                    out.entry(name.clone())
+                        .or_insert_with(BTreeSet::new)
+                        .insert(prop.clone());
+                }
+                Some(_) => {
+                    return Err(format!(
+                        "schema {name}, property {prop}: `x-secret` must be true or false"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces the derived `Debug` of every struct named in `secrets` (in any module, so typify's
+/// builders too) with one that redacts the secret fields. Fails when a marked property matches
+/// no generated field, so the spec's promise cannot silently go unkept.
+pub fn redact_secret_fields(
+    file: &mut syn::File,
+    secrets: &BTreeMap<String, BTreeSet<String>>,
+) -> Result<(), String> {
+    if secrets.is_empty() {
+        return Ok(());
+    }
+    // Field identifiers of each secret property, read from the serde names of the main types.
+    let mut fields: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    visit_structs(&mut file.items, &mut |item| {
+        let Some(props) = secrets.get(&item.ident.to_string()) else {
+            return;
+        };
+        if props.contains(WHOLE) {
+            fields
+                .entry(item.ident.to_string())
+                .or_default()
+                .insert(WHOLE.to_owned());
+            return;
+        }
+        for field in &item.fields {
+            let Some(ident) = &field.ident else { continue };
+            let json = serde_rename(field).unwrap_or_else(|| ident_text(ident));
+            if props.contains(&json) {
+                fields
+                    .entry(item.ident.to_string())
+                    .or_default()
+                    .insert(ident_text(ident));
+            }
+        }
+    });
+    for (schema, props) in secrets {
+        let found = fields.get(schema).map_or(0, BTreeSet::len);
+        if found != props.len() {
+            return Err(format!(
+                "schema {schema}: a property marked `x-secret` has no generated field (marked: {})",
+                props.iter().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    rewrite_debug(&mut file.items, &fields);
+    Ok(())
+}
+
+fn ident_text(ident: &Ident) -> String {
+    ident.to_string().trim_start_matches("r#").to_owned()
+}
+
+fn serde_rename(field: &syn::Field) -> Option<String> {
+    let mut rename = None;
+    for attr in &field.attrs {
+        if !attr.path().is_ident("serde") {
+            continue;
+        }
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let lit: syn::LitStr = meta.value()?.parse()?;
+                rename = Some(lit.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    rename
+}
+
+fn visit_structs(items: &mut [syn::Item], f: &mut impl FnMut(&mut syn::ItemStruct)) {
+    for item in items {
+        match item {
+            syn::Item::Struct(s) => f(s),
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &mut m.content {
+                    visit_structs(inner, f);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn rewrite_debug(items: &mut Vec<syn::Item>, fields: &BTreeMap<String, BTreeSet<String>>) {
+    let mut impls = Vec::new();
+    for item in items.iter_mut() {
+        match item {
+            syn::Item::Struct(s) => {
+                let Some(secret) = fields.get(&s.ident.to_string()) else {
+                    continue;
+                };
+                if !remove_debug_derive(&mut s.attrs) {
+                    continue;
+                }
+                impls.push(debug_impl(s, secret));
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &mut m.content {
+                    rewrite_debug(inner, fields);
+                }
+            }
+            _ => {}
+        }
+    }
+    items.extend(impls);
+}
+
+/// Removes `Debug` from `#[derive(..)]` lists; returns whether it was there.
+fn remove_debug_derive(attrs: &mut [syn::Attribute]) -> bool {
+    let mut removed = false;
+    for attr in attrs.iter_mut() {
+        if !attr.path().is_ident("derive") {
+            continue;
+        }
+        let Ok(list) = attr.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+        ) else {
+            continue;
+        };
+        let kept: Vec<&syn::Path> = list
+            .iter()
+            .filter(|p| {
+                let debug = p.segments.last().is_some_and(|s| s.ident == "Debug");
+                removed |= debug;
+                !debug
+            })
+            .collect();
+        *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+    }
+    removed
+}
+
+fn debug_impl(s: &syn::ItemStruct, secret: &BTreeSet<String>) -> syn::Item {
+    let name = &s.ident;
+    let label = name.to_string();
+    let (impl_generics, ty_generics, where_clause) = s.generics.split_for_impl();
+    let whole = secret.contains(WHOLE);
+    let span = Span::call_site();
+    let f = Ident::new("f", span);
+    let body = match &s.fields {
+        syn::Fields::Named(named) => {
+            let entries = named.named.iter().filter_map(|field| {
+                let ident = field.ident.as_ref()?;
+                let text = ident_text(ident);
+                Some(if whole || secret.contains(&text) {
+                    quote! { .field(#text, &"[redacted]") }
+                } else {
+                    quote! { .field(#text, &self.#ident) }
+                })
+            });
+            quote! { #f.debug_struct(#label) #(#entries)* .finish() }
+        }
+        syn::Fields::Unnamed(unnamed) => {
+            let entries = unnamed
+                .unnamed
+                .iter()
+                .map(|_| quote! { .field(&"[redacted]") });
+            quote! { #f.debug_tuple(#label) #(#entries)* .finish() }
+        }
+        syn::Fields::Unit => quote! { #f.write_str(#label) },
+    };
+    syn::parse_quote! {
+        impl #impl_generics ::std::fmt::Debug for #name #ty_generics #where_clause {
+            fn fmt(&self, #f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                #body
+            }
+        }
+    }
+}
+
+/// Operation ids (snake case, as the generated methods) whose success answer has a body that is
+/// not JSON: downloads, which the hooks stream instead of buffering.
+pub fn streaming_operations(spec: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(paths) = spec.get("paths").and_then(Value::as_object) else {
+        return out;
+    };
+    for item in paths.values() {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        for (method, op) in item {
+            if !crate::lint::METHODS.contains(&method.as_str()) || crate::lint::is_manual(op) {
+                continue;
+            }
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+                continue;
+            };
+            let streams = responses
+                .iter()
+                .filter(|(code, _)| code.starts_with('2'))
+                .filter_map(|(_, r)| r.get("content").and_then(Value::as_object))
+                .any(|content| !content.is_empty() && !content.contains_key("application/json"));
+            if streams {
+                out.push(crate::lint::snake_case(id));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The `STREAMING_OPERATIONS` constant for the generated file.
+pub fn streaming_constant(operations: &[String]) -> syn::Item {
+    syn::parse_quote! {
+        /// Operations whose success answer is streamed (not JSON): the SDK neither buffers nor
+        /// caps their bodies. Every other success body is read, bounded, before decoding.
+        pub const STREAMING_OPERATIONS: &[&str] = &[#(#operations),*];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_path_calls_become_checked() {
+        let input: TokenStream = quote! {
+            use progenitor_client::{encode_path, ClientHooks};
+            fn f() { let url = format!("{}/a/{}", base, encode_path(&email.to_string())); }
+        };
+        let out = secure_path_params(input).to_string();
+        assert!(!out.contains("encode_path"), "{out}");
+        assert!(
+            out.contains(
+                "path_segment (\"email\" , & email . to_string ()) . map_err (Error :: InvalidRequest) ?"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("use progenitor_client :: { ClientHooks }"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn secret_fields_are_redacted_and_unmatched_marks_fail() {
+        let spec = serde_json::json!({"components": {"schemas": {
+            "Hook": {"properties": {"secret": {"type": "string", "x-secret": true}, "url": {"type": "string"}}}
+        }}});
+        let secrets = secret_properties(&spec).unwrap();
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod types {
+                #[derive(Clone, Debug, PartialEq)]
+                pub struct Hook { #[serde(rename = "secret")] pub secret: Option<String>, pub url: String }
+                pub mod builder {
+                    #[derive(Clone, Debug)]
+                    pub struct Hook { secret: Result<Option<String>, String>, url: Result<String, String> }
+                }
+            }
+        };
+        redact_secret_fields(&mut file, &secrets).unwrap();
+        let text = prettyplease::unparse(&file);
+        assert_eq!(
+            text.matches("impl ::std::fmt::Debug for Hook").count(),
+            2,
+            "{text}"
+        );
+        assert!(
+            text.contains(".field(\"secret\", &\"[redacted]\")"),
+            "{text}"
+        );
+        assert!(text.contains("#[derive(Clone, PartialEq)]"), "{text}");
+
+        let bad = serde_json::json!({"components": {"schemas": {
+            "Other": {"properties": {"token": {"type": "string", "x-secret": true}}}
+        }}});
+        let mut file: syn::File = syn::parse_quote! { pub struct Other { pub name: String } };
+        let e = redact_secret_fields(&mut file, &secret_properties(&bad).unwrap()).unwrap_err();
+        assert!(e.contains("schema Other"), "{e}");
+        let wrong = serde_json::json!({"components": {"schemas": {
+            "Other": {"properties": {"token": {"type": "string", "x-secret": "yes"}}}
+        }}});
+        assert!(secret_properties(&wrong).is_err());
+    }
+
+    #[test]
+    fn streaming_operations_are_the_non_json_successes() {
+        let spec = serde_json::json!({"paths": {
+            "/a": {"get": {"operationId": "getCsv", "responses": {"2XX": {"content": {"text/csv": {}}}}}},
+            "/b": {"get": {"operationId": "getJson", "responses": {"200": {"content": {"application/json": {}}}}}},
+            "/c": {"delete": {"operationId": "deleteC", "responses": {"204": {"description": "gone"}}}}
+        }});
+        assert_eq!(streaming_operations(&spec), ["get_csv"]);
+    }
+}
