@@ -4,6 +4,8 @@
 mod faults;
 #[path = "providers/fuzz.rs"]
 mod fuzz;
+#[path = "providers/hardening.rs"]
+mod hardening;
 #[path = "providers/iinked_sign.rs"]
 mod iinked_sign;
 #[path = "providers/sweep.rs"]
