@@ -243,6 +243,14 @@ async fn canaries_never_reach_logs_debug_display_or_errors() {
     shown(&mut seen, &e);
     seen.push(format!("{xp:?}"));
 
+    // Generated types whose spec marks a secret (`x-secret`): Debug never shows it.
+    let endpoint =
+        iinked_sign_sdk::types::EventEndpoint(serde_json::json!({"secret": CANARY_SECRET}));
+    seen.push(format!("{endpoint:?} {endpoint:#?}"));
+    let token: xpkit_sdk::auth_api::types::TokenResponse =
+        serde_json::from_value(serde_json::json!({"access_token": CANARY_SECRET})).expect("token");
+    seen.push(format!("{token:?} {token:#?}"));
+
     let logs = String::from_utf8(capture.0.lock().unwrap_or_else(|p| p.into_inner()).clone())
         .expect("utf-8 logs");
     assert!(logs.contains("sdk_call"), "the SDK's spans were captured");
