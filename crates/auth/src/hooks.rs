@@ -23,7 +23,7 @@ use crate::token::Token;
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
@@ -351,13 +351,7 @@ impl AuthHooks {
             attempts += 1;
             let replay = request.try_clone();
             let sent = request.headers().get(self.scheme.header_name()).cloned();
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            *request.timeout_mut() = Some(
-                self.timeouts
-                    .attempt
-                    .min(remaining)
-                    .max(Duration::from_millis(1)),
-            );
+            *request.timeout_mut() = Some(self.timeouts.attempt_until(deadline));
             let result = match http.execute(request).await {
                 // Read success bodies here, inside the attempt, so that a body that stalls or
                 // breaks is a failure of this attempt (timed, retried, mapped with context) rather
@@ -430,17 +424,9 @@ impl AuthHooks {
                 break result;
             }
             let Some(next) = replay else { break result };
-            let Some(backoff_delay) = backoff.next() else {
+            let Some(delay) = self.retry.next_delay(&mut backoff, hint, deadline) else {
                 break result;
             };
-            let delay = match hint {
-                Some(after) if after > self.retry.max_retry_after => break result,
-                Some(after) => after,
-                None => backoff_delay,
-            };
-            if saturating_add(Instant::now(), delay) >= deadline {
-                break result;
-            }
             tracing::debug!(
                 attempt = attempts,
                 delay_ms = delay.as_millis() as u64,

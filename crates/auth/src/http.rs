@@ -360,43 +360,30 @@ pub async fn send_retrying(
     let mut attempts = 0u32;
     loop {
         attempts += 1;
-        let remaining = deadline.saturating_duration_since(Instant::now());
         let Some(mut request) = template.try_clone() else {
             return Err(Error::config("the request body cannot be replayed"));
         };
-        *request.timeout_mut() = Some(
-            timeouts
-                .attempt
-                .min(remaining)
-                .max(Duration::from_millis(1)),
-        );
+        *request.timeout_mut() = Some(timeouts.attempt_until(deadline));
         let result = client.execute(request).await;
-        let hint = match &result {
-            Err(e) if transient_transport(e) => None,
-            Err(_) => break result.map_err(crate::error::from_reqwest),
+        let (transient, hint) = match &result {
+            Err(e) => (transient_transport(e), None),
             Ok(r) => {
-                let status = r.status().as_u16();
                 let after = crate::retry::retry_after(r.headers());
-                match status {
-                    502..=504 => after,
-                    429 if after.is_some() => after,
-                    _ => return Ok(result.expect("checked Ok")),
+                match r.status().as_u16() {
+                    502..=504 => (true, after),
+                    429 => (after.is_some(), after),
+                    _ => (false, None),
                 }
             }
         };
-        let Some(backoff_delay) = backoff.next() else {
+        let delay = if transient {
+            retry.next_delay(&mut backoff, hint, deadline)
+        } else {
+            None
+        };
+        let Some(delay) = delay else {
             break result.map_err(crate::error::from_reqwest);
         };
-        let delay = match hint {
-            Some(after) if after > retry.max_retry_after => {
-                break result.map_err(crate::error::from_reqwest);
-            }
-            Some(after) => after,
-            None => backoff_delay,
-        };
-        if saturating_add(Instant::now(), delay) >= deadline {
-            break result.map_err(crate::error::from_reqwest);
-        }
         tracing::debug!(
             attempt = attempts,
             delay_ms = delay.as_millis() as u64,

@@ -110,26 +110,7 @@ impl AuthorizationCodeClient {
         })
     }
 
-    /// How code exchanges and refreshes are retried on transient failures (default
-    /// [`RetryPolicy::standard`]).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.policies.retry = policy;
-        self
-    }
-
-    /// Per-attempt and total timeouts of code exchanges and refreshes (default
-    /// [`Timeouts::default`]).
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.policies.timeouts = timeouts;
-        self
-    }
-
-    /// The secrets redacted from the token endpoint's error messages (what each request sends
-    /// is always redacted).
-    pub fn redactor(mut self, redactor: Redactor) -> Self {
-        self.policies.redactor = redactor;
-        self
-    }
+    crate::token::policy_setters!("code exchanges and refreshes");
 
     /// The client secret (confidential clients).
     pub fn client_secret(mut self, secret: ClientSecret) -> Self {

@@ -9,7 +9,7 @@
 
 use backon::BackoffBuilder;
 use reqwest::header::HeaderMap;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 /// When and how often to retry.
 #[derive(Clone, Debug, PartialEq)]
@@ -91,6 +91,24 @@ impl RetryPolicy {
         self
     }
 
+    /// How long to wait before the next retry, or `None` to stop: no backoff step left, a
+    /// `hint` (`Retry-After`) beyond [`max_retry_after`](Self::max_retry_after), or a wait that
+    /// would end at or after `deadline`. A `hint` wins over the backoff delay.
+    pub(crate) fn next_delay(
+        &self,
+        backoff: &mut impl Iterator<Item = Duration>,
+        hint: Option<Duration>,
+        deadline: Instant,
+    ) -> Option<Duration> {
+        let backoff_delay = backoff.next()?;
+        let delay = match hint {
+            Some(after) if after > self.max_retry_after => return None,
+            Some(after) => after,
+            None => backoff_delay,
+        };
+        (crate::http::saturating_add(Instant::now(), delay) < deadline).then_some(delay)
+    }
+
     /// The backoff delays, one per retry.
     pub(crate) fn backoff(&self) -> impl Iterator<Item = Duration> + use<> {
         let mut builder = backon::ExponentialBuilder::default()
@@ -123,6 +141,16 @@ pub struct Timeouts {
     pub attempt: Duration,
     /// All attempts of one call together, backoff included (default 90 s).
     pub total: Duration,
+}
+
+impl Timeouts {
+    /// The timeout of an attempt starting now: [`attempt`](Self::attempt), cut to what is left
+    /// before `deadline` (at least 1 ms, so that a spent deadline still fails as a timeout).
+    pub(crate) fn attempt_until(&self, deadline: Instant) -> Duration {
+        self.attempt
+            .min(deadline.saturating_duration_since(Instant::now()))
+            .max(Duration::from_millis(1))
+    }
 }
 
 impl Default for Timeouts {

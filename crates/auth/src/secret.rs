@@ -171,17 +171,19 @@ impl Redactor {
 
     /// `error` with its provider message and code redacted.
     pub fn redact_error(&self, error: crate::Error) -> crate::Error {
+        let message = error
+            .message()
+            .map(|m| self.redact(m))
+            .filter(|clean| Some(clean.as_str()) != error.message());
+        let code = error
+            .code()
+            .map(|c| self.redact(c))
+            .filter(|clean| Some(clean.as_str()) != error.code());
         let mut error = error;
-        if let Some(message) = error.message()
-            && self.redact(message) != message
-        {
-            let clean = self.redact(message);
+        if let Some(clean) = message {
             error = error.with_message(clean);
         }
-        if let Some(code) = error.code()
-            && self.redact(code) != code
-        {
-            let clean = self.redact(code);
+        if let Some(clean) = code {
             error = error.with_code(clean);
         }
         error

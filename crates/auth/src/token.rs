@@ -152,6 +152,31 @@ pub struct ClientCredentials {
     policies: Policies,
 }
 
+/// The `retry`, `timeouts` and `redactor` setters of a grant type holding `policies: Policies`;
+/// `$what` names its requests in the docs.
+macro_rules! policy_setters {
+    ($what:literal) => {
+        #[doc = concat!("How ", $what, " are retried on transient failures (default [`RetryPolicy::standard`]): connect errors, timeouts, resets, 502/503/504, and 429 with `Retry-After`.")]
+        pub fn retry(mut self, policy: RetryPolicy) -> Self {
+            self.policies.retry = policy;
+            self
+        }
+
+        #[doc = concat!("Per-attempt and total timeouts of ", $what, " (default [`Timeouts::default`]).")]
+        pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+            self.policies.timeouts = timeouts;
+            self
+        }
+
+        #[doc = concat!("The secrets redacted from the error messages of ", $what, " (the secrets each request sends are always redacted).")]
+        pub fn redactor(mut self, redactor: Redactor) -> Self {
+            self.policies.redactor = redactor;
+            self
+        }
+    };
+}
+pub(crate) use policy_setters;
+
 /// How the SDK's own requests to an authorization server are sent: retries, timeouts, and the
 /// secrets redacted from its error messages.
 #[derive(Clone, Debug, Default)]
@@ -197,26 +222,7 @@ impl ClientCredentials {
         })
     }
 
-    /// How token requests are retried on transient failures (default
-    /// [`RetryPolicy::standard`]): connect errors, timeouts, resets, 502/503/504, and 429 with
-    /// `Retry-After`.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.policies.retry = policy;
-        self
-    }
-
-    /// Per-attempt and total timeouts of token requests (default [`Timeouts::default`]).
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.policies.timeouts = timeouts;
-        self
-    }
-
-    /// The secrets redacted from the token endpoint's error messages (the client secret is
-    /// always redacted).
-    pub fn redactor(mut self, redactor: Redactor) -> Self {
-        self.policies.redactor = redactor;
-        self
-    }
+    policy_setters!("token requests");
 
     /// The scopes to request (sent space-separated in `scope`; omitted when empty).
     pub fn scopes<I, S>(mut self, scopes: I) -> Self
