@@ -1,4 +1,4 @@
-//! Spec lint: the rules of `shared/guides/progenitor.md` §2 that would otherwise surface as a
+//! Spec lint: the spec rules (OpenAPI 3.0.x, one success and one error shape, no `default`, …) that would otherwise surface as a
 //! generator panic, a crate that does not compile, or a wrong result at run time.
 //!
 //! Every message names the spec file and, where there is one, the operation

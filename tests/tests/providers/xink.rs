@@ -159,7 +159,7 @@ async fn legacy_basic_client_authentication() -> Result {
 
 #[tokio::test]
 async fn documented_token_request_fields_match_what_is_sent() -> Result {
-    // shared/providers/xink.md §8.1, the documented form body.
+    // Xink knowledge-base article 1000224599: the documented form body.
     let documented = "grant_type=client_credentials&client_id=your_client_id&client_secret=your_client_secret&scope=employeeread%20other_necessary_scopes";
     let doc: Vec<(String, String)> = url::form_urlencoded::parse(documented.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -721,7 +721,7 @@ async fn raw_errors_are_typed_like_generated_calls() -> Result {
 
 #[test]
 fn documented_discovery_example_deserializes_into_the_generated_type() {
-    // shared/providers/xink.md §8.3 (Xink API Reference 1.4), verbatim.
+    // Xink API Reference 1.4, verbatim.
     let example = r#"{
         "Success": true,
         "DataCenterID": "EU",
