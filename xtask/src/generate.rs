@@ -105,6 +105,7 @@ pub fn render_bytes(target: &Target, bytes: &[u8]) -> Result<String, String> {
     let mut syntax: syn::File =
         syn::parse2(tokens).map_err(|e| format!("{file}: generated code does not parse: {e}"))?;
     passes::redact_secret_fields(&mut syntax, &secrets).map_err(|e| format!("{file}: {e}"))?;
+    passes::unify_errors(&mut syntax).map_err(|e| format!("{file}: {e}"))?;
     syntax.items.push(passes::streaming_constant(&streaming));
     let body = prettyplease::unparse(&syntax);
     Ok(format!(

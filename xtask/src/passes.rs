@@ -322,6 +322,132 @@ pub fn streaming_constant(operations: &[String]) -> syn::Item {
     }
 }
 
+/// Makes every generated operation return the SDK's error: each builder's
+/// `send() -> Result<ResponseValue<T>, Error<E>>` becomes
+/// `send() -> Result<ResponseValue<T>, ::sdk_auth::Error>`, its body converted once at the end
+/// with `::sdk_auth::Error::from_generated(e, crate::PROVIDER, "<operation>")` (hook errors come
+/// back whole, cause included). progenitor's `Error` stops being public, so each crate's docs
+/// show one `Error`. Fails when a `send` has an unexpected shape.
+pub fn unify_errors(file: &mut syn::File) -> Result<(), String> {
+    let mut problems = Vec::new();
+    for item in &mut file.items {
+        match item {
+            syn::Item::Use(u) if matches!(u.vis, syn::Visibility::Public(_)) => {
+                use_tree_drop(&mut u.tree, "Error");
+            }
+            syn::Item::Mod(m) if m.ident == "builder" => {
+                let Some((_, items)) = &mut m.content else {
+                    continue;
+                };
+                for item in items {
+                    let syn::Item::Impl(imp) = item else { continue };
+                    for it in &mut imp.items {
+                        let syn::ImplItem::Fn(f) = it else { continue };
+                        if f.sig.ident != "send" {
+                            continue;
+                        }
+                        if let Err(e) = unify_send(f) {
+                            problems.push(e);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // progenitor's error stays usable inside the file, under the same name, but not public.
+    file.items.insert(
+        0,
+        syn::parse_quote! {
+            #[allow(unused_imports)]
+            use progenitor_client::Error;
+        },
+    );
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
+    Ok(())
+}
+
+/// Removes `name` from a `use` tree; true when it was there.
+fn use_tree_drop(tree: &mut syn::UseTree, name: &str) -> bool {
+    match tree {
+        syn::UseTree::Path(p) => use_tree_drop(&mut p.tree, name),
+        syn::UseTree::Group(g) => {
+            let before = g.items.len();
+            let kept: syn::punctuated::Punctuated<syn::UseTree, syn::Token![,]> = g
+                .items
+                .iter()
+                .filter(|t| !matches!(t, syn::UseTree::Name(n) if n.ident == name))
+                .cloned()
+                .collect();
+            g.items = kept;
+            before != g.items.len()
+        }
+        _ => false,
+    }
+}
+
+fn unify_send(f: &mut syn::ImplItemFn) -> Result<(), String> {
+    let operation = operation_id(&f.block)
+        .ok_or_else(|| "a generated `send` names no `operation_id`".to_owned())?;
+    let syn::ReturnType::Type(_, ty) = &mut f.sig.output else {
+        return Err(format!("{operation}: `send` returns nothing"));
+    };
+    let original: syn::Type = (**ty).clone();
+    let syn::Type::Path(path) = &mut **ty else {
+        return Err(format!("{operation}: `send` does not return a `Result`"));
+    };
+    let last = path
+        .path
+        .segments
+        .last_mut()
+        .filter(|s| s.ident == "Result")
+        .ok_or_else(|| format!("{operation}: `send` does not return a `Result`"))?;
+    let syn::PathArguments::AngleBracketed(args) = &mut last.arguments else {
+        return Err(format!(
+            "{operation}: `send` returns a `Result` without arguments"
+        ));
+    };
+    let Some(syn::GenericArgument::Type(error)) = args.args.iter_mut().nth(1) else {
+        return Err(format!(
+            "{operation}: `send` returns a `Result` without an error type"
+        ));
+    };
+    *error = syn::parse_quote!(::sdk_auth::Error);
+    let block = f.block.clone();
+    f.block = syn::parse_quote! {{
+        let result: #original = async move #block.await;
+        result.map_err(|e| ::sdk_auth::Error::from_generated(e, crate::PROVIDER, #operation))
+    }};
+    Ok(())
+}
+
+/// The `operation_id: "..."` literal in a generated body.
+fn operation_id(block: &syn::Block) -> Option<String> {
+    fn find(tokens: TokenStream) -> Option<String> {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        for (i, t) in trees.iter().enumerate() {
+            match t {
+                TokenTree::Ident(id) if id == "operation_id" => {
+                    if let Some(TokenTree::Literal(lit)) = trees.get(i + 2) {
+                        let text = lit.to_string();
+                        return Some(text.trim_matches('"').to_owned());
+                    }
+                }
+                TokenTree::Group(g) => {
+                    if let Some(found) = find(g.stream()) {
+                        return Some(found);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+    find(quote!(#block))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,6 +511,49 @@ mod tests {
             "Other": {"properties": {"token": {"type": "string", "x-secret": "yes"}}}
         }}});
         assert!(secret_properties(&wrong).is_err());
+    }
+
+    #[test]
+    fn send_returns_the_sdk_error_and_progenitor_error_is_private() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+            pub mod builder {
+                impl<'a> GetX<'a> {
+                    pub async fn send(self) -> Result<ResponseValue<types::X>, Error<types::Oops>> {
+                        let info = OperationInfo { operation_id: "get_x" };
+                        client.pre(&mut request, &info).await?;
+                        todo!()
+                    }
+                }
+            }
+        };
+        unify_errors(&mut file).unwrap();
+        let text = prettyplease::unparse(&file);
+        assert!(
+            text.contains("pub use progenitor_client::{ByteStream, ClientInfo, ResponseValue};"),
+            "{text}"
+        );
+        assert!(text.contains("\nuse progenitor_client::Error;"), "{text}");
+        assert!(
+            text.contains("-> Result<ResponseValue<types::X>, ::sdk_auth::Error>"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "let result: Result<ResponseValue<types::X>, Error<types::Oops>> = async move {"
+            ),
+            "{text}"
+        );
+        let flat: String = text.split_whitespace().collect();
+        assert!(
+            flat.contains("::sdk_auth::Error::from_generated(e,crate::PROVIDER,\"get_x\",)"),
+            "{text}"
+        );
+
+        let mut odd: syn::File = syn::parse_quote! {
+            pub mod builder { impl B { pub async fn send(self) -> u8 { 0 } } }
+        };
+        assert!(unify_errors(&mut odd).unwrap_err().contains("operation_id"));
     }
 
     #[test]

@@ -50,33 +50,6 @@ impl ErrorKind {
         }
     }
 
-    fn tag(self) -> &'static str {
-        match self {
-            ErrorKind::Auth => "auth",
-            ErrorKind::Transport => "transport",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::RateLimited => "rate_limited",
-            ErrorKind::Permission => "permission",
-            ErrorKind::Api => "api",
-            ErrorKind::Decode => "decode",
-            ErrorKind::Config => "config",
-        }
-    }
-
-    fn from_tag(tag: &str) -> Option<Self> {
-        Some(match tag {
-            "auth" => ErrorKind::Auth,
-            "transport" => ErrorKind::Transport,
-            "timeout" => ErrorKind::Timeout,
-            "rate_limited" => ErrorKind::RateLimited,
-            "permission" => ErrorKind::Permission,
-            "api" => ErrorKind::Api,
-            "decode" => ErrorKind::Decode,
-            "config" => ErrorKind::Config,
-            _ => return None,
-        })
-    }
-
     /// The kind for an HTTP error status.
     pub fn for_status(status: u16) -> Self {
         match status {
@@ -390,81 +363,37 @@ impl std::error::Error for Error {
 #[derive(Clone, Debug)]
 pub(crate) struct ResponseContext(pub(crate) Error);
 
-// ---- transport through progenitor's `Error::Custom(String)` ----------------------------------
-
-const CUSTOM_TAG: &str = "sdk-auth-error";
+// ---- transport through progenitor's error type ---------------------------------------------
 
 impl Error {
-    /// Encodes this error for `progenitor_client::Error::Custom`, the only error a hook can
-    /// return; the `From` conversion decodes it back. The encoding is JSON of the error's
-    /// secret-free fields (the cause is kept as its message).
+    /// Wraps this error for `progenitor_client::Error`, the only error a hook can return, without
+    /// losing anything: it rides in the extensions of an empty `UnexpectedResponse`, and the
+    /// `From` conversion (which every generated `send()` applies) takes it back out whole, cause
+    /// and all.
     pub fn into_progenitor<E>(self) -> progenitor_client::Error<E> {
-        let i = &self.inner;
-        let mut message = i.message.clone();
-        if let Some(source) = &i.source {
-            let text = source.to_string();
-            message = Some(match message {
-                Some(m) if !m.contains(&text) => format!("{m}: {text}"),
-                Some(m) => m,
-                None => text,
-            });
-        }
-        let json = serde_json::json!({
-            CUSTOM_TAG: {
-                "kind": i.kind.tag(),
-                "provider": i.provider,
-                "operation": i.operation,
-                "status": i.status,
-                "code": i.code,
-                "message": message,
-                "request_id": i.request_id,
-                "reauthorize": i.reauthorize,
-                "subject": i.subject,
-                "attempts": i.attempts,
-                "retry_after": i.rate_limit.as_ref().and_then(|r| r.retry_after).map(|d| d.as_secs()),
-                "rate_limit_documented": i.rate_limit.as_ref().and_then(|r| r.documented.clone()),
-            }
-        });
-        progenitor_client::Error::Custom(json.to_string())
+        let mut carrier = http::Response::new(reqwest::Body::from(Vec::new()));
+        carrier.extensions_mut().insert(ResponseContext(self));
+        progenitor_client::Error::UnexpectedResponse(reqwest::Response::from(carrier))
     }
 
-    fn from_custom(text: &str) -> Option<Self> {
-        let value: serde_json::Value = serde_json::from_str(text).ok()?;
-        let v = value.get(CUSTOM_TAG)?;
-        let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
-        let kind = ErrorKind::from_tag(v.get("kind")?.as_str()?)?;
-        let mut e = Error::new(kind, s("message").unwrap_or_default());
+    /// What every generated operation's `send()` returns on failure: the error converted from
+    /// progenitor's, with the provider and operation filled in where the path that failed did
+    /// not set them. Called by generated code; not needed by hand.
+    #[doc(hidden)]
+    pub fn from_generated<E: serde::Serialize>(
+        err: progenitor_client::Error<E>,
+        provider: &'static str,
+        operation: &'static str,
+    ) -> Self {
+        let mut e = Error::from(err);
         let inner = Arc::make_mut(&mut e.inner);
-        if inner.message.as_deref() == Some("") {
-            inner.message = None;
+        if inner.provider.is_none() {
+            inner.provider = Some(Cow::Borrowed(provider));
         }
-        inner.provider = s("provider").map(Cow::Owned);
-        inner.operation = s("operation").map(Cow::Owned);
-        inner.status = v
-            .get("status")
-            .and_then(|x| x.as_u64())
-            .and_then(|x| u16::try_from(x).ok());
-        inner.code = s("code");
-        inner.request_id = s("request_id");
-        inner.reauthorize = v.get("reauthorize").and_then(|x| x.as_bool()) == Some(true);
-        inner.subject = s("subject");
-        inner.attempts = v
-            .get("attempts")
-            .and_then(|x| x.as_u64())
-            .and_then(|x| u32::try_from(x).ok());
-        let retry_after = v
-            .get("retry_after")
-            .and_then(|x| x.as_u64())
-            .map(std::time::Duration::from_secs);
-        let documented = s("rate_limit_documented");
-        if retry_after.is_some() || documented.is_some() {
-            inner.rate_limit = Some(crate::retry::RateLimit {
-                retry_after,
-                documented,
-                ..Default::default()
-            });
+        if inner.operation.is_none() {
+            inner.operation = Some(Cow::Borrowed(operation));
         }
-        Some(e)
+        e
     }
 }
 
@@ -472,8 +401,7 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
     fn from(err: progenitor_client::Error<E>) -> Self {
         use progenitor_client::Error as P;
         match err {
-            P::Custom(text) => Error::from_custom(&text)
-                .unwrap_or_else(|| Error::new(ErrorKind::Config, "hook error").with_message(text)),
+            P::Custom(text) => Error::new(ErrorKind::Config, text),
             P::InvalidRequest(message) => Error::new(ErrorKind::Config, message),
             P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
                 from_reqwest(e)
@@ -602,7 +530,7 @@ mod tests {
     }
 
     #[test]
-    fn custom_round_trip_keeps_every_field() {
+    fn hook_round_trip_keeps_every_field_and_the_cause() {
         let e = Error::new(ErrorKind::Auth, "token request refused")
             .with_provider("xink")
             .with_operation("get_token")
@@ -616,6 +544,34 @@ mod tests {
         assert_eq!(back.to_string(), e.to_string());
         assert!(back.needs_reauthorization());
         assert_eq!(back.subject(), Some("acct-1"));
+
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let e = Error::new(ErrorKind::Transport, "connect failed").with_source(io);
+        let back: Error = e.into_progenitor::<()>().into();
+        let source = std::error::Error::source(&back).expect("cause kept");
+        assert_eq!(source.to_string(), "refused");
+    }
+
+    #[test]
+    fn generated_errors_name_provider_and_operation() {
+        let e = Error::from_generated(
+            progenitor_client::Error::<()>::InvalidRequest("email was not initialized".into()),
+            "xink",
+            "get_employee_fields",
+        );
+        assert_eq!(
+            e.to_string(),
+            "xink: get_employee_fields: configuration error: email was not initialized"
+        );
+        // Context set by the hooks wins.
+        let e = Error::from_generated(
+            Error::new(ErrorKind::Api, "x")
+                .with_operation("raw")
+                .into_progenitor::<()>(),
+            "xink",
+            "get_employee_fields",
+        );
+        assert_eq!(e.operation(), Some("raw"));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 // DO NOT EDIT
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+use progenitor_client::Error;
+#[allow(unused_imports)]
+pub use progenitor_client::{ByteStream, ClientInfo, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
@@ -1228,44 +1230,54 @@ pub mod builder {
         ///Sends a `POST` request to `/api/activities`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitAcknowledgement>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::ActivitiesBulkRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/activities", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_activities_bulk",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+        ) -> Result<ResponseValue<types::XpKitAcknowledgement>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitAcknowledgement>, Error<()>> = async move {
+                let Self { client, body } = self;
+                let body = body
+                    .and_then(|v| {
+                        types::ActivitiesBulkRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!("{}/api/activities", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "create_activities_bulk",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "create_activities_bulk",
+                ))
         }
     }
     /**Builder for [`Client::list_activities`]
@@ -1353,48 +1365,59 @@ pub mod builder {
         ///Sends a `GET` request to `/api/activity`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResources>, Error<()>> {
-            let Self { client, x_limit, x_order_by, x_page, x_query, x_token } = self;
-            let x_limit = x_limit.map_err(Error::InvalidRequest)?;
-            let x_order_by = x_order_by.map_err(Error::InvalidRequest)?;
-            let x_page = x_page.map_err(Error::InvalidRequest)?;
-            let x_query = x_query.map_err(Error::InvalidRequest)?;
-            let x_token = x_token.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/activity", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("x__limit", &x_limit))
-                .query(&progenitor_client::QueryParam::new("x__order_by", &x_order_by))
-                .query(&progenitor_client::QueryParam::new("x__page", &x_page))
-                .query(&progenitor_client::QueryParam::new("x__query", &x_query))
-                .query(&progenitor_client::QueryParam::new("x__token", &x_token))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_activities",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+        ) -> Result<ResponseValue<types::XpKitResources>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResources>, Error<()>> = async move {
+                let Self { client, x_limit, x_order_by, x_page, x_query, x_token } = self;
+                let x_limit = x_limit.map_err(Error::InvalidRequest)?;
+                let x_order_by = x_order_by.map_err(Error::InvalidRequest)?;
+                let x_page = x_page.map_err(Error::InvalidRequest)?;
+                let x_query = x_query.map_err(Error::InvalidRequest)?;
+                let x_token = x_token.map_err(Error::InvalidRequest)?;
+                let url = format!("{}/api/activity", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("x__limit", &x_limit))
+                    .query(
+                        &progenitor_client::QueryParam::new("x__order_by", &x_order_by),
+                    )
+                    .query(&progenitor_client::QueryParam::new("x__page", &x_page))
+                    .query(&progenitor_client::QueryParam::new("x__query", &x_query))
+                    .query(&progenitor_client::QueryParam::new("x__token", &x_token))
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "list_activities",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "list_activities",
+                ))
         }
     }
     /**Builder for [`Client::create_activity`]
@@ -1439,44 +1462,53 @@ pub mod builder {
         ///Sends a `POST` request to `/api/activity`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::ActivityRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/activity", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_activity",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, body } = self;
+                let body = body
+                    .and_then(|v| {
+                        types::ActivityRequest::try_from(v).map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!("{}/api/activity", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "create_activity",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "create_activity",
+                ))
         }
     }
     /**Builder for [`Client::read_activity`]
@@ -1509,43 +1541,52 @@ pub mod builder {
         ///Sends a `GET` request to `/api/activity/{resource_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, resource_id } = self;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/activity/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, resource_id } = self;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/activity/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "read_activity",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "read_activity",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "read_activity",
+                ))
         }
     }
     /**Builder for [`Client::replace_activity`]
@@ -1604,49 +1645,58 @@ pub mod builder {
         ///Sends a `PUT` request to `/api/activity/{resource_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, resource_id, body } = self;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::ActivityRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/activity/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, resource_id, body } = self;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let body = body
+                    .and_then(|v| {
+                        types::ActivityRequest::try_from(v).map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/activity/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "replace_activity",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "replace_activity",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "replace_activity",
+                ))
         }
     }
     /**Builder for [`Client::delete_activity`]
@@ -1677,35 +1727,44 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/api/activity/{resource_id}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, resource_id } = self;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/activity/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        pub async fn send(self) -> Result<ResponseValue<()>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<()>, Error<()>> = async move {
+                let Self { client, resource_id } = self;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/activity/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client.client.delete(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "delete_activity",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client.client.delete(url).headers(header_map).build()?;
+                let info = OperationInfo {
+                    operation_id: "delete_activity",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => Ok(ResponseValue::empty(response)),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "delete_activity",
+                ))
         }
     }
     /**Builder for [`Client::update_activity`]
@@ -1757,45 +1816,54 @@ pub mod builder {
         ///Sends a `PATCH` request to `/api/activity/{resource_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, resource_id, body } = self;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/activity/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, resource_id, body } = self;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let body = body.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/activity/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "update_activity",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "update_activity",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "update_activity",
+                ))
         }
     }
 }

@@ -3,7 +3,9 @@
 // DO NOT EDIT
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+use progenitor_client::Error;
+#[allow(unused_imports)]
+pub use progenitor_client::{ByteStream, ClientInfo, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
@@ -2030,46 +2032,57 @@ pub mod builder {
         ///Sends a `GET` request to `/api/identity/apple`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResources>, Error<()>> {
-            let Self { client, x_limit, x_order_by, x_page, x_token } = self;
-            let x_limit = x_limit.map_err(Error::InvalidRequest)?;
-            let x_order_by = x_order_by.map_err(Error::InvalidRequest)?;
-            let x_page = x_page.map_err(Error::InvalidRequest)?;
-            let x_token = x_token.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/identity/apple", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("x__limit", &x_limit))
-                .query(&progenitor_client::QueryParam::new("x__order_by", &x_order_by))
-                .query(&progenitor_client::QueryParam::new("x__page", &x_page))
-                .query(&progenitor_client::QueryParam::new("x__token", &x_token))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_wallet_configurations",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+        ) -> Result<ResponseValue<types::XpKitResources>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResources>, Error<()>> = async move {
+                let Self { client, x_limit, x_order_by, x_page, x_token } = self;
+                let x_limit = x_limit.map_err(Error::InvalidRequest)?;
+                let x_order_by = x_order_by.map_err(Error::InvalidRequest)?;
+                let x_page = x_page.map_err(Error::InvalidRequest)?;
+                let x_token = x_token.map_err(Error::InvalidRequest)?;
+                let url = format!("{}/api/identity/apple", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("x__limit", &x_limit))
+                    .query(
+                        &progenitor_client::QueryParam::new("x__order_by", &x_order_by),
+                    )
+                    .query(&progenitor_client::QueryParam::new("x__page", &x_page))
+                    .query(&progenitor_client::QueryParam::new("x__token", &x_token))
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "list_wallet_configurations",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "list_wallet_configurations",
+                ))
         }
     }
     /**Builder for [`Client::create_wallet_configuration`]
@@ -2117,45 +2130,54 @@ pub mod builder {
         ///Sends a `POST` request to `/api/identity/apple`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::WalletConfigurationCreateRequest::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/identity/apple", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_wallet_configuration",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, body } = self;
+                let body = body
+                    .and_then(|v| {
+                        types::WalletConfigurationCreateRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!("{}/api/identity/apple", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "create_wallet_configuration",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "create_wallet_configuration",
+                ))
         }
     }
     /**Builder for [`Client::generate_wallet_pass`]
@@ -2203,45 +2225,54 @@ pub mod builder {
         ///Sends a `POST` request to `/api/identity/apple/wallet`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::IdentificationGenerateWalletRequest::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/identity/apple/wallet", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "generate_wallet_pass",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, body } = self;
+                let body = body
+                    .and_then(|v| {
+                        types::IdentificationGenerateWalletRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!("{}/api/identity/apple/wallet", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "generate_wallet_pass",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "generate_wallet_pass",
+                ))
         }
     }
     /**Builder for [`Client::read_wallet_configuration`]
@@ -2274,43 +2305,52 @@ pub mod builder {
         ///Sends a `GET` request to `/api/identity/apple/{resource_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, resource_id } = self;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/identity/apple/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, resource_id } = self;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/identity/apple/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "read_wallet_configuration",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "read_wallet_configuration",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "read_wallet_configuration",
+                ))
         }
     }
     /**Builder for [`Client::delete_wallet_configuration`]
@@ -2341,35 +2381,44 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/api/identity/apple/{resource_id}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, resource_id } = self;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/identity/apple/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        pub async fn send(self) -> Result<ResponseValue<()>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<()>, Error<()>> = async move {
+                let Self { client, resource_id } = self;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/identity/apple/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client.client.delete(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "delete_wallet_configuration",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client.client.delete(url).headers(header_map).build()?;
+                let info = OperationInfo {
+                    operation_id: "delete_wallet_configuration",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => Ok(ResponseValue::empty(response)),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "delete_wallet_configuration",
+                ))
         }
     }
     /**Builder for [`Client::update_wallet_configuration`]
@@ -2416,45 +2465,54 @@ pub mod builder {
         ///Sends a `PATCH` request to `/api/identity/apple/{resource_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, resource_id, body } = self;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/identity/apple/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, resource_id, body } = self;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let body = body.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/identity/apple/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "update_wallet_configuration",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "update_wallet_configuration",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "update_wallet_configuration",
+                ))
         }
     }
     /**Builder for [`Client::create_identity_batch`]
@@ -2516,50 +2574,59 @@ pub mod builder {
         ///Sends a `POST` request to `/api/identity/batch/{identity_type}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitAcknowledgement>, Error<()>> {
-            let Self { client, identity_type, body } = self;
-            let identity_type = identity_type.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::IdentificationsBatchRequest::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/identity/batch/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("identity_type", & identity_type
-                .to_string()).map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        ) -> Result<ResponseValue<types::XpKitAcknowledgement>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitAcknowledgement>, Error<()>> = async move {
+                let Self { client, identity_type, body } = self;
+                let identity_type = identity_type.map_err(Error::InvalidRequest)?;
+                let body = body
+                    .and_then(|v| {
+                        types::IdentificationsBatchRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/identity/batch/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("identity_type", & identity_type
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_identity_batch",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "create_identity_batch",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "create_identity_batch",
+                ))
         }
     }
     /**Builder for [`Client::delete_identity_batch`]
@@ -2619,46 +2686,55 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/api/identity/batch/{identity_type}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, identity_type, body } = self;
-            let identity_type = identity_type.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::IdentityBatchDeleteRequest::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/identity/batch/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("identity_type", & identity_type
-                .to_string()).map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        pub async fn send(self) -> Result<ResponseValue<()>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<()>, Error<()>> = async move {
+                let Self { client, identity_type, body } = self;
+                let identity_type = identity_type.map_err(Error::InvalidRequest)?;
+                let body = body
+                    .and_then(|v| {
+                        types::IdentityBatchDeleteRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/identity/batch/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("identity_type", & identity_type
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_identity_batch",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .delete(url)
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "delete_identity_batch",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => Ok(ResponseValue::empty(response)),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "delete_identity_batch",
+                ))
         }
     }
     /**Builder for [`Client::list_identity_batches`]
@@ -2731,46 +2807,57 @@ pub mod builder {
         ///Sends a `GET` request to `/api/identity/download`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResources>, Error<()>> {
-            let Self { client, x_limit, x_order_by, x_page, x_token } = self;
-            let x_limit = x_limit.map_err(Error::InvalidRequest)?;
-            let x_order_by = x_order_by.map_err(Error::InvalidRequest)?;
-            let x_page = x_page.map_err(Error::InvalidRequest)?;
-            let x_token = x_token.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/identity/download", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("x__limit", &x_limit))
-                .query(&progenitor_client::QueryParam::new("x__order_by", &x_order_by))
-                .query(&progenitor_client::QueryParam::new("x__page", &x_page))
-                .query(&progenitor_client::QueryParam::new("x__token", &x_token))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_identity_batches",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+        ) -> Result<ResponseValue<types::XpKitResources>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResources>, Error<()>> = async move {
+                let Self { client, x_limit, x_order_by, x_page, x_token } = self;
+                let x_limit = x_limit.map_err(Error::InvalidRequest)?;
+                let x_order_by = x_order_by.map_err(Error::InvalidRequest)?;
+                let x_page = x_page.map_err(Error::InvalidRequest)?;
+                let x_token = x_token.map_err(Error::InvalidRequest)?;
+                let url = format!("{}/api/identity/download", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("x__limit", &x_limit))
+                    .query(
+                        &progenitor_client::QueryParam::new("x__order_by", &x_order_by),
+                    )
+                    .query(&progenitor_client::QueryParam::new("x__page", &x_page))
+                    .query(&progenitor_client::QueryParam::new("x__token", &x_token))
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "list_identity_batches",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "list_identity_batches",
+                ))
         }
     }
     /**Builder for [`Client::download_identity_batch`]
@@ -2801,35 +2888,44 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/api/identity/download/{resource_id}`
-        pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
-            let Self { client, resource_id } = self;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/identity/download/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        pub async fn send(self) -> Result<ResponseValue<ByteStream>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<ByteStream>, Error<()>> = async move {
+                let Self { client, resource_id } = self;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/identity/download/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client.client.get(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "download_identity_batch",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client.client.get(url).headers(header_map).build()?;
+                let info = OperationInfo {
+                    operation_id: "download_identity_batch",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => Ok(ResponseValue::stream(response)),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "download_identity_batch",
+                ))
         }
     }
     /**Builder for [`Client::encode_identity`]
@@ -3031,86 +3127,97 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/api/identity/encode/{identity_type}`
-        pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
-            let Self {
-                client,
-                identity_type,
-                bg_color,
-                border,
-                box_size,
-                columns,
-                data,
-                data_length,
-                fg_color,
-                format,
-                padding,
-                ratio,
-                scale,
-                security_level,
-                account_id,
-            } = self;
-            let identity_type = identity_type.map_err(Error::InvalidRequest)?;
-            let bg_color = bg_color.map_err(Error::InvalidRequest)?;
-            let border = border.map_err(Error::InvalidRequest)?;
-            let box_size = box_size.map_err(Error::InvalidRequest)?;
-            let columns = columns.map_err(Error::InvalidRequest)?;
-            let data = data.map_err(Error::InvalidRequest)?;
-            let data_length = data_length.map_err(Error::InvalidRequest)?;
-            let fg_color = fg_color.map_err(Error::InvalidRequest)?;
-            let format = format.map_err(Error::InvalidRequest)?;
-            let padding = padding.map_err(Error::InvalidRequest)?;
-            let ratio = ratio.map_err(Error::InvalidRequest)?;
-            let scale = scale.map_err(Error::InvalidRequest)?;
-            let security_level = security_level.map_err(Error::InvalidRequest)?;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/identity/encode/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("identity_type", & identity_type
-                .to_string()).map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        pub async fn send(self) -> Result<ResponseValue<ByteStream>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<ByteStream>, Error<()>> = async move {
+                let Self {
+                    client,
+                    identity_type,
+                    bg_color,
+                    border,
+                    box_size,
+                    columns,
+                    data,
+                    data_length,
+                    fg_color,
+                    format,
+                    padding,
+                    ratio,
+                    scale,
+                    security_level,
+                    account_id,
+                } = self;
+                let identity_type = identity_type.map_err(Error::InvalidRequest)?;
+                let bg_color = bg_color.map_err(Error::InvalidRequest)?;
+                let border = border.map_err(Error::InvalidRequest)?;
+                let box_size = box_size.map_err(Error::InvalidRequest)?;
+                let columns = columns.map_err(Error::InvalidRequest)?;
+                let data = data.map_err(Error::InvalidRequest)?;
+                let data_length = data_length.map_err(Error::InvalidRequest)?;
+                let fg_color = fg_color.map_err(Error::InvalidRequest)?;
+                let format = format.map_err(Error::InvalidRequest)?;
+                let padding = padding.map_err(Error::InvalidRequest)?;
+                let ratio = ratio.map_err(Error::InvalidRequest)?;
+                let scale = scale.map_err(Error::InvalidRequest)?;
+                let security_level = security_level.map_err(Error::InvalidRequest)?;
+                let account_id = account_id.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/identity/encode/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("identity_type", & identity_type
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            header_map.append("Account-ID", account_id.to_string().try_into()?);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .query(&progenitor_client::QueryParam::new("bg_color", &bg_color))
-                .query(&progenitor_client::QueryParam::new("border", &border))
-                .query(&progenitor_client::QueryParam::new("box_size", &box_size))
-                .query(&progenitor_client::QueryParam::new("columns", &columns))
-                .query(&progenitor_client::QueryParam::new("data", &data))
-                .query(&progenitor_client::QueryParam::new("data_length", &data_length))
-                .query(&progenitor_client::QueryParam::new("fg_color", &fg_color))
-                .query(&progenitor_client::QueryParam::new("format", &format))
-                .query(&progenitor_client::QueryParam::new("padding", &padding))
-                .query(&progenitor_client::QueryParam::new("ratio", &ratio))
-                .query(&progenitor_client::QueryParam::new("scale", &scale))
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "security_level",
-                        &security_level,
-                    ),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "encode_identity",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                header_map.append("Account-ID", account_id.to_string().try_into()?);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .query(&progenitor_client::QueryParam::new("bg_color", &bg_color))
+                    .query(&progenitor_client::QueryParam::new("border", &border))
+                    .query(&progenitor_client::QueryParam::new("box_size", &box_size))
+                    .query(&progenitor_client::QueryParam::new("columns", &columns))
+                    .query(&progenitor_client::QueryParam::new("data", &data))
+                    .query(
+                        &progenitor_client::QueryParam::new("data_length", &data_length),
+                    )
+                    .query(&progenitor_client::QueryParam::new("fg_color", &fg_color))
+                    .query(&progenitor_client::QueryParam::new("format", &format))
+                    .query(&progenitor_client::QueryParam::new("padding", &padding))
+                    .query(&progenitor_client::QueryParam::new("ratio", &ratio))
+                    .query(&progenitor_client::QueryParam::new("scale", &scale))
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "security_level",
+                            &security_level,
+                        ),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "encode_identity",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => Ok(ResponseValue::stream(response)),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "encode_identity",
+                ))
         }
     }
     /**Builder for [`Client::verify_identity`]
@@ -3155,38 +3262,47 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/api/identity/verify`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, data, account_id } = self;
-            let data = data.map_err(Error::InvalidRequest)?;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/identity/verify", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            header_map.append("Account-ID", account_id.to_string().try_into()?);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .query(&progenitor_client::QueryParam::new("data", &data))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "verify_identity",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
+        pub async fn send(self) -> Result<ResponseValue<()>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<()>, Error<()>> = async move {
+                let Self { client, data, account_id } = self;
+                let data = data.map_err(Error::InvalidRequest)?;
+                let account_id = account_id.map_err(Error::InvalidRequest)?;
+                let url = format!("{}/api/identity/verify", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                header_map.append("Account-ID", account_id.to_string().try_into()?);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .query(&progenitor_client::QueryParam::new("data", &data))
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "verify_identity",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => Ok(ResponseValue::empty(response)),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "verify_identity",
+                ))
         }
     }
     /**Builder for [`Client::create_identity`]
@@ -3374,83 +3490,94 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/api/identity/{identity_type}`
-        pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
-            let Self {
-                client,
-                identity_type,
-                bg_color,
-                border,
-                box_size,
-                columns,
-                data_length,
-                fg_color,
-                format,
-                padding,
-                ratio,
-                scale,
-                security_level,
-                account_id,
-            } = self;
-            let identity_type = identity_type.map_err(Error::InvalidRequest)?;
-            let bg_color = bg_color.map_err(Error::InvalidRequest)?;
-            let border = border.map_err(Error::InvalidRequest)?;
-            let box_size = box_size.map_err(Error::InvalidRequest)?;
-            let columns = columns.map_err(Error::InvalidRequest)?;
-            let data_length = data_length.map_err(Error::InvalidRequest)?;
-            let fg_color = fg_color.map_err(Error::InvalidRequest)?;
-            let format = format.map_err(Error::InvalidRequest)?;
-            let padding = padding.map_err(Error::InvalidRequest)?;
-            let ratio = ratio.map_err(Error::InvalidRequest)?;
-            let scale = scale.map_err(Error::InvalidRequest)?;
-            let security_level = security_level.map_err(Error::InvalidRequest)?;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/identity/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("identity_type", & identity_type
-                .to_string()).map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        pub async fn send(self) -> Result<ResponseValue<ByteStream>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<ByteStream>, Error<()>> = async move {
+                let Self {
+                    client,
+                    identity_type,
+                    bg_color,
+                    border,
+                    box_size,
+                    columns,
+                    data_length,
+                    fg_color,
+                    format,
+                    padding,
+                    ratio,
+                    scale,
+                    security_level,
+                    account_id,
+                } = self;
+                let identity_type = identity_type.map_err(Error::InvalidRequest)?;
+                let bg_color = bg_color.map_err(Error::InvalidRequest)?;
+                let border = border.map_err(Error::InvalidRequest)?;
+                let box_size = box_size.map_err(Error::InvalidRequest)?;
+                let columns = columns.map_err(Error::InvalidRequest)?;
+                let data_length = data_length.map_err(Error::InvalidRequest)?;
+                let fg_color = fg_color.map_err(Error::InvalidRequest)?;
+                let format = format.map_err(Error::InvalidRequest)?;
+                let padding = padding.map_err(Error::InvalidRequest)?;
+                let ratio = ratio.map_err(Error::InvalidRequest)?;
+                let scale = scale.map_err(Error::InvalidRequest)?;
+                let security_level = security_level.map_err(Error::InvalidRequest)?;
+                let account_id = account_id.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/identity/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("identity_type", & identity_type
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            header_map.append("Account-ID", account_id.to_string().try_into()?);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .query(&progenitor_client::QueryParam::new("bg_color", &bg_color))
-                .query(&progenitor_client::QueryParam::new("border", &border))
-                .query(&progenitor_client::QueryParam::new("box_size", &box_size))
-                .query(&progenitor_client::QueryParam::new("columns", &columns))
-                .query(&progenitor_client::QueryParam::new("data_length", &data_length))
-                .query(&progenitor_client::QueryParam::new("fg_color", &fg_color))
-                .query(&progenitor_client::QueryParam::new("format", &format))
-                .query(&progenitor_client::QueryParam::new("padding", &padding))
-                .query(&progenitor_client::QueryParam::new("ratio", &ratio))
-                .query(&progenitor_client::QueryParam::new("scale", &scale))
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "security_level",
-                        &security_level,
-                    ),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_identity",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                header_map.append("Account-ID", account_id.to_string().try_into()?);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .query(&progenitor_client::QueryParam::new("bg_color", &bg_color))
+                    .query(&progenitor_client::QueryParam::new("border", &border))
+                    .query(&progenitor_client::QueryParam::new("box_size", &box_size))
+                    .query(&progenitor_client::QueryParam::new("columns", &columns))
+                    .query(
+                        &progenitor_client::QueryParam::new("data_length", &data_length),
+                    )
+                    .query(&progenitor_client::QueryParam::new("fg_color", &fg_color))
+                    .query(&progenitor_client::QueryParam::new("format", &format))
+                    .query(&progenitor_client::QueryParam::new("padding", &padding))
+                    .query(&progenitor_client::QueryParam::new("ratio", &ratio))
+                    .query(&progenitor_client::QueryParam::new("scale", &scale))
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "security_level",
+                            &security_level,
+                        ),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "create_identity",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => Ok(ResponseValue::stream(response)),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "create_identity",
+                ))
         }
     }
 }

@@ -3,7 +3,9 @@
 // DO NOT EDIT
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+use progenitor_client::Error;
+#[allow(unused_imports)]
+pub use progenitor_client::{ByteStream, ClientInfo, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
@@ -967,46 +969,57 @@ pub mod builder {
         ///Sends a `GET` request to `/api/job`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResources>, Error<()>> {
-            let Self { client, x_limit, x_order_by, x_page, x_token } = self;
-            let x_limit = x_limit.map_err(Error::InvalidRequest)?;
-            let x_order_by = x_order_by.map_err(Error::InvalidRequest)?;
-            let x_page = x_page.map_err(Error::InvalidRequest)?;
-            let x_token = x_token.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/job", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("x__limit", &x_limit))
-                .query(&progenitor_client::QueryParam::new("x__order_by", &x_order_by))
-                .query(&progenitor_client::QueryParam::new("x__page", &x_page))
-                .query(&progenitor_client::QueryParam::new("x__token", &x_token))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_jobs",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+        ) -> Result<ResponseValue<types::XpKitResources>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResources>, Error<()>> = async move {
+                let Self { client, x_limit, x_order_by, x_page, x_token } = self;
+                let x_limit = x_limit.map_err(Error::InvalidRequest)?;
+                let x_order_by = x_order_by.map_err(Error::InvalidRequest)?;
+                let x_page = x_page.map_err(Error::InvalidRequest)?;
+                let x_token = x_token.map_err(Error::InvalidRequest)?;
+                let url = format!("{}/api/job", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("x__limit", &x_limit))
+                    .query(
+                        &progenitor_client::QueryParam::new("x__order_by", &x_order_by),
+                    )
+                    .query(&progenitor_client::QueryParam::new("x__page", &x_page))
+                    .query(&progenitor_client::QueryParam::new("x__token", &x_token))
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "list_jobs",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "list_jobs",
+                ))
         }
     }
     /**Builder for [`Client::read_job`]
@@ -1039,43 +1052,52 @@ pub mod builder {
         ///Sends a `GET` request to `/api/job/{resource_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, resource_id } = self;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/job/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, resource_id } = self;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/job/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "read_job",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "read_job",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "read_job",
+                ))
         }
     }
 }

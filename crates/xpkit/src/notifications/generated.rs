@@ -3,7 +3,9 @@
 // DO NOT EDIT
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+use progenitor_client::Error;
+#[allow(unused_imports)]
+pub use progenitor_client::{ByteStream, ClientInfo, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
@@ -1489,46 +1491,57 @@ pub mod builder {
         ///Sends a `GET` request to `/api/campaign`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResources>, Error<()>> {
-            let Self { client, x_limit, x_order_by, x_page, x_token } = self;
-            let x_limit = x_limit.map_err(Error::InvalidRequest)?;
-            let x_order_by = x_order_by.map_err(Error::InvalidRequest)?;
-            let x_page = x_page.map_err(Error::InvalidRequest)?;
-            let x_token = x_token.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/campaign", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("x__limit", &x_limit))
-                .query(&progenitor_client::QueryParam::new("x__order_by", &x_order_by))
-                .query(&progenitor_client::QueryParam::new("x__page", &x_page))
-                .query(&progenitor_client::QueryParam::new("x__token", &x_token))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_campaigns",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+        ) -> Result<ResponseValue<types::XpKitResources>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResources>, Error<()>> = async move {
+                let Self { client, x_limit, x_order_by, x_page, x_token } = self;
+                let x_limit = x_limit.map_err(Error::InvalidRequest)?;
+                let x_order_by = x_order_by.map_err(Error::InvalidRequest)?;
+                let x_page = x_page.map_err(Error::InvalidRequest)?;
+                let x_token = x_token.map_err(Error::InvalidRequest)?;
+                let url = format!("{}/api/campaign", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("x__limit", &x_limit))
+                    .query(
+                        &progenitor_client::QueryParam::new("x__order_by", &x_order_by),
+                    )
+                    .query(&progenitor_client::QueryParam::new("x__page", &x_page))
+                    .query(&progenitor_client::QueryParam::new("x__token", &x_token))
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "list_campaigns",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "list_campaigns",
+                ))
         }
     }
     /**Builder for [`Client::create_campaign`]
@@ -1576,45 +1589,54 @@ pub mod builder {
         ///Sends a `POST` request to `/api/campaign`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::NotificationCampaignRequest::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/campaign", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_campaign",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, body } = self;
+                let body = body
+                    .and_then(|v| {
+                        types::NotificationCampaignRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!("{}/api/campaign", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "create_campaign",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "create_campaign",
+                ))
         }
     }
     /**Builder for [`Client::list_scheduled_campaigns`]
@@ -1687,46 +1709,57 @@ pub mod builder {
         ///Sends a `GET` request to `/api/campaign/schedule`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResources>, Error<()>> {
-            let Self { client, x_limit, x_order_by, x_page, x_token } = self;
-            let x_limit = x_limit.map_err(Error::InvalidRequest)?;
-            let x_order_by = x_order_by.map_err(Error::InvalidRequest)?;
-            let x_page = x_page.map_err(Error::InvalidRequest)?;
-            let x_token = x_token.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/campaign/schedule", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("x__limit", &x_limit))
-                .query(&progenitor_client::QueryParam::new("x__order_by", &x_order_by))
-                .query(&progenitor_client::QueryParam::new("x__page", &x_page))
-                .query(&progenitor_client::QueryParam::new("x__token", &x_token))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_scheduled_campaigns",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+        ) -> Result<ResponseValue<types::XpKitResources>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResources>, Error<()>> = async move {
+                let Self { client, x_limit, x_order_by, x_page, x_token } = self;
+                let x_limit = x_limit.map_err(Error::InvalidRequest)?;
+                let x_order_by = x_order_by.map_err(Error::InvalidRequest)?;
+                let x_page = x_page.map_err(Error::InvalidRequest)?;
+                let x_token = x_token.map_err(Error::InvalidRequest)?;
+                let url = format!("{}/api/campaign/schedule", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("x__limit", &x_limit))
+                    .query(
+                        &progenitor_client::QueryParam::new("x__order_by", &x_order_by),
+                    )
+                    .query(&progenitor_client::QueryParam::new("x__page", &x_page))
+                    .query(&progenitor_client::QueryParam::new("x__token", &x_token))
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "list_scheduled_campaigns",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "list_scheduled_campaigns",
+                ))
         }
     }
     /**Builder for [`Client::read_scheduled_campaign`]
@@ -1759,43 +1792,52 @@ pub mod builder {
         ///Sends a `GET` request to `/api/campaign/schedule/{resource_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, resource_id } = self;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/campaign/schedule/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, resource_id } = self;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/campaign/schedule/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "read_scheduled_campaign",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "read_scheduled_campaign",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "read_scheduled_campaign",
+                ))
         }
     }
     /**Builder for [`Client::cancel_scheduled_campaign`]
@@ -1826,35 +1868,44 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/api/campaign/schedule/{resource_id}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, resource_id } = self;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/campaign/schedule/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        pub async fn send(self) -> Result<ResponseValue<()>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<()>, Error<()>> = async move {
+                let Self { client, resource_id } = self;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/campaign/schedule/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client.client.delete(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "cancel_scheduled_campaign",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client.client.delete(url).headers(header_map).build()?;
+                let info = OperationInfo {
+                    operation_id: "cancel_scheduled_campaign",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => Ok(ResponseValue::empty(response)),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "cancel_scheduled_campaign",
+                ))
         }
     }
     /**Builder for [`Client::read_campaign`]
@@ -1887,43 +1938,52 @@ pub mod builder {
         ///Sends a `GET` request to `/api/campaign/{resource_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, resource_id } = self;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/campaign/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, resource_id } = self;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/campaign/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "read_campaign",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "read_campaign",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "read_campaign",
+                ))
         }
     }
     /**Builder for [`Client::replace_campaign`]
@@ -1985,50 +2045,59 @@ pub mod builder {
         ///Sends a `PUT` request to `/api/campaign/{resource_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, resource_id, body } = self;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::NotificationCampaignRequest::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/campaign/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, resource_id, body } = self;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let body = body
+                    .and_then(|v| {
+                        types::NotificationCampaignRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/campaign/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "replace_campaign",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "replace_campaign",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "replace_campaign",
+                ))
         }
     }
     /**Builder for [`Client::delete_campaign`]
@@ -2059,35 +2128,44 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/api/campaign/{resource_id}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, resource_id } = self;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/campaign/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        pub async fn send(self) -> Result<ResponseValue<()>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<()>, Error<()>> = async move {
+                let Self { client, resource_id } = self;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/campaign/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client.client.delete(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "delete_campaign",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client.client.delete(url).headers(header_map).build()?;
+                let info = OperationInfo {
+                    operation_id: "delete_campaign",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => Ok(ResponseValue::empty(response)),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "delete_campaign",
+                ))
         }
     }
     /**Builder for [`Client::update_campaign`]
@@ -2139,45 +2217,54 @@ pub mod builder {
         ///Sends a `PATCH` request to `/api/campaign/{resource_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, resource_id, body } = self;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/campaign/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, resource_id, body } = self;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let body = body.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/campaign/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "update_campaign",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "update_campaign",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "update_campaign",
+                ))
         }
     }
     /**Builder for [`Client::trigger_notification`]
@@ -2225,45 +2312,54 @@ pub mod builder {
         ///Sends a `POST` request to `/api/notification`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitAcknowledgement>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::NotificationTriggerRequest::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/notification", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "trigger_notification",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+        ) -> Result<ResponseValue<types::XpKitAcknowledgement>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitAcknowledgement>, Error<()>> = async move {
+                let Self { client, body } = self;
+                let body = body
+                    .and_then(|v| {
+                        types::NotificationTriggerRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!("{}/api/notification", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "trigger_notification",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "trigger_notification",
+                ))
         }
     }
     /**Builder for [`Client::list_templates`]
@@ -2336,46 +2432,57 @@ pub mod builder {
         ///Sends a `GET` request to `/api/template`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResources>, Error<()>> {
-            let Self { client, x_limit, x_order_by, x_page, x_token } = self;
-            let x_limit = x_limit.map_err(Error::InvalidRequest)?;
-            let x_order_by = x_order_by.map_err(Error::InvalidRequest)?;
-            let x_page = x_page.map_err(Error::InvalidRequest)?;
-            let x_token = x_token.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/template", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("x__limit", &x_limit))
-                .query(&progenitor_client::QueryParam::new("x__order_by", &x_order_by))
-                .query(&progenitor_client::QueryParam::new("x__page", &x_page))
-                .query(&progenitor_client::QueryParam::new("x__token", &x_token))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_templates",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+        ) -> Result<ResponseValue<types::XpKitResources>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResources>, Error<()>> = async move {
+                let Self { client, x_limit, x_order_by, x_page, x_token } = self;
+                let x_limit = x_limit.map_err(Error::InvalidRequest)?;
+                let x_order_by = x_order_by.map_err(Error::InvalidRequest)?;
+                let x_page = x_page.map_err(Error::InvalidRequest)?;
+                let x_token = x_token.map_err(Error::InvalidRequest)?;
+                let url = format!("{}/api/template", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("x__limit", &x_limit))
+                    .query(
+                        &progenitor_client::QueryParam::new("x__order_by", &x_order_by),
+                    )
+                    .query(&progenitor_client::QueryParam::new("x__page", &x_page))
+                    .query(&progenitor_client::QueryParam::new("x__token", &x_token))
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "list_templates",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "list_templates",
+                ))
         }
     }
 }

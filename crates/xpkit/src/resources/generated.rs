@@ -3,7 +3,9 @@
 // DO NOT EDIT
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+use progenitor_client::Error;
+#[allow(unused_imports)]
+pub use progenitor_client::{ByteStream, ClientInfo, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
@@ -837,38 +839,47 @@ pub mod builder {
         ///Sends a `GET` request to `/api/resources/summary`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitSummary>, Error<()>> {
-            let Self { client } = self;
-            let url = format!("{}/api/resources/summary", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "read_resource_summary",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+        ) -> Result<ResponseValue<types::XpKitSummary>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitSummary>, Error<()>> = async move {
+                let Self { client } = self;
+                let url = format!("{}/api/resources/summary", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "read_resource_summary",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "read_resource_summary",
+                ))
         }
     }
     /**Builder for [`Client::list_resources`]
@@ -970,61 +981,72 @@ pub mod builder {
         ///Sends a `GET` request to `/api/{resource_type}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResources>, Error<()>> {
-            let Self {
-                client,
-                resource_type,
-                x_limit,
-                x_order_by,
-                x_page,
-                x_query,
-                x_token,
-            } = self;
-            let resource_type = resource_type.map_err(Error::InvalidRequest)?;
-            let x_limit = x_limit.map_err(Error::InvalidRequest)?;
-            let x_order_by = x_order_by.map_err(Error::InvalidRequest)?;
-            let x_page = x_page.map_err(Error::InvalidRequest)?;
-            let x_query = x_query.map_err(Error::InvalidRequest)?;
-            let x_token = x_token.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_type", & resource_type
-                .to_string()).map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        ) -> Result<ResponseValue<types::XpKitResources>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResources>, Error<()>> = async move {
+                let Self {
+                    client,
+                    resource_type,
+                    x_limit,
+                    x_order_by,
+                    x_page,
+                    x_query,
+                    x_token,
+                } = self;
+                let resource_type = resource_type.map_err(Error::InvalidRequest)?;
+                let x_limit = x_limit.map_err(Error::InvalidRequest)?;
+                let x_order_by = x_order_by.map_err(Error::InvalidRequest)?;
+                let x_page = x_page.map_err(Error::InvalidRequest)?;
+                let x_query = x_query.map_err(Error::InvalidRequest)?;
+                let x_token = x_token.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_type", & resource_type
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("x__limit", &x_limit))
-                .query(&progenitor_client::QueryParam::new("x__order_by", &x_order_by))
-                .query(&progenitor_client::QueryParam::new("x__page", &x_page))
-                .query(&progenitor_client::QueryParam::new("x__query", &x_query))
-                .query(&progenitor_client::QueryParam::new("x__token", &x_token))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_resources",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("x__limit", &x_limit))
+                    .query(
+                        &progenitor_client::QueryParam::new("x__order_by", &x_order_by),
+                    )
+                    .query(&progenitor_client::QueryParam::new("x__page", &x_page))
+                    .query(&progenitor_client::QueryParam::new("x__query", &x_query))
+                    .query(&progenitor_client::QueryParam::new("x__token", &x_token))
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "list_resources",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "list_resources",
+                ))
         }
     }
     /**Builder for [`Client::create_resource`]
@@ -1083,49 +1105,58 @@ pub mod builder {
         ///Sends a `POST` request to `/api/{resource_type}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, resource_type, body } = self;
-            let resource_type = resource_type.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::ResourceRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_type", & resource_type
-                .to_string()).map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, resource_type, body } = self;
+                let resource_type = resource_type.map_err(Error::InvalidRequest)?;
+                let body = body
+                    .and_then(|v| {
+                        types::ResourceRequest::try_from(v).map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_type", & resource_type
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_resource",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "create_resource",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "create_resource",
+                ))
         }
     }
     /**Builder for [`Client::read_resource`]
@@ -1172,46 +1203,55 @@ pub mod builder {
         ///Sends a `GET` request to `/api/{resource_type}/{resource_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, resource_type, resource_id } = self;
-            let resource_type = resource_type.map_err(Error::InvalidRequest)?;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/{}/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_type", & resource_type
-                .to_string()).map_err(Error::InvalidRequest) ?,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, resource_type, resource_id } = self;
+                let resource_type = resource_type.map_err(Error::InvalidRequest)?;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/{}/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_type", & resource_type
+                    .to_string()).map_err(Error::InvalidRequest) ?,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "read_resource",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "read_resource",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "read_resource",
+                ))
         }
     }
     /**Builder for [`Client::replace_resource`]
@@ -1284,52 +1324,61 @@ pub mod builder {
         ///Sends a `PUT` request to `/api/{resource_type}/{resource_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, resource_type, resource_id, body } = self;
-            let resource_type = resource_type.map_err(Error::InvalidRequest)?;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::ResourceRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/{}/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_type", & resource_type
-                .to_string()).map_err(Error::InvalidRequest) ?,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, resource_type, resource_id, body } = self;
+                let resource_type = resource_type.map_err(Error::InvalidRequest)?;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let body = body
+                    .and_then(|v| {
+                        types::ResourceRequest::try_from(v).map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/{}/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_type", & resource_type
+                    .to_string()).map_err(Error::InvalidRequest) ?,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "replace_resource",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "replace_resource",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "replace_resource",
+                ))
         }
     }
     /**Builder for [`Client::delete_resource`]
@@ -1374,38 +1423,47 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/api/{resource_type}/{resource_id}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, resource_type, resource_id } = self;
-            let resource_type = resource_type.map_err(Error::InvalidRequest)?;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/{}/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_type", & resource_type
-                .to_string()).map_err(Error::InvalidRequest) ?,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        pub async fn send(self) -> Result<ResponseValue<()>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<()>, Error<()>> = async move {
+                let Self { client, resource_type, resource_id } = self;
+                let resource_type = resource_type.map_err(Error::InvalidRequest)?;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/{}/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_type", & resource_type
+                    .to_string()).map_err(Error::InvalidRequest) ?,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client.client.delete(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "delete_resource",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client.client.delete(url).headers(header_map).build()?;
+                let info = OperationInfo {
+                    operation_id: "delete_resource",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => Ok(ResponseValue::empty(response)),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "delete_resource",
+                ))
         }
     }
     /**Builder for [`Client::update_resource`]
@@ -1471,48 +1529,57 @@ pub mod builder {
         ///Sends a `PATCH` request to `/api/{resource_type}/{resource_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::XpKitResource>, Error<()>> {
-            let Self { client, resource_type, resource_id, body } = self;
-            let resource_type = resource_type.map_err(Error::InvalidRequest)?;
-            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/{}/{}", client.baseurl,
-                ::sdk_auth::http::path_segment("resource_type", & resource_type
-                .to_string()).map_err(Error::InvalidRequest) ?,
-                ::sdk_auth::http::path_segment("resource_id", & resource_id.to_string())
-                .map_err(Error::InvalidRequest) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
+        ) -> Result<ResponseValue<types::XpKitResource>, ::sdk_auth::Error> {
+            let result: Result<ResponseValue<types::XpKitResource>, Error<()>> = async move {
+                let Self { client, resource_type, resource_id, body } = self;
+                let resource_type = resource_type.map_err(Error::InvalidRequest)?;
+                let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+                let body = body.map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/api/{}/{}", client.baseurl,
+                    ::sdk_auth::http::path_segment("resource_type", & resource_type
+                    .to_string()).map_err(Error::InvalidRequest) ?,
+                    ::sdk_auth::http::path_segment("resource_id", & resource_id
+                    .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "update_resource",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "update_resource",
+                };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
+                .await;
+            result
+                .map_err(|e| ::sdk_auth::Error::from_generated(
+                    e,
+                    crate::PROVIDER,
+                    "update_resource",
+                ))
         }
     }
 }
