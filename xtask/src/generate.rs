@@ -98,6 +98,7 @@ pub fn render_bytes(target: &Target, bytes: &[u8]) -> Result<String, String> {
     }
     let secrets = passes::secret_properties(&spec).map_err(|e| format!("{file}: {e}"))?;
     let streaming = passes::streaming_operations(&spec);
+    let defaults = passes::parameter_defaults(&spec).map_err(|e| format!("{file}: {e}"))?;
     drop_manual_operations(&mut spec);
 
     let tokens = generate_or_name_culprit(file, &spec, target.inner_type)?;
@@ -106,6 +107,7 @@ pub fn render_bytes(target: &Target, bytes: &[u8]) -> Result<String, String> {
         syn::parse2(tokens).map_err(|e| format!("{file}: generated code does not parse: {e}"))?;
     passes::redact_secret_fields(&mut syntax, &secrets).map_err(|e| format!("{file}: {e}"))?;
     passes::unify_errors(&mut syntax).map_err(|e| format!("{file}: {e}"))?;
+    passes::builder_ergonomics(&mut syntax, &defaults).map_err(|e| format!("{file}: {e}"))?;
     syntax.items.push(passes::streaming_constant(&streaming));
     let body = prettyplease::unparse(&syntax);
     Ok(format!(

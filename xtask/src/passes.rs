@@ -448,6 +448,254 @@ fn operation_id(block: &syn::Block) -> Option<String> {
     find(quote!(#block))
 }
 
+/// `operation builder → (parameter, default)` for every parameter whose schema has a
+/// `default`: the builder starts with it, so `send()` works without the setter.
+pub fn parameter_defaults(spec: &Value) -> Result<BTreeMap<String, Vec<(String, Value)>>, String> {
+    let mut out: BTreeMap<String, Vec<(String, Value)>> = BTreeMap::new();
+    let Some(paths) = spec.get("paths").and_then(Value::as_object) else {
+        return Ok(out);
+    };
+    for item in paths.values() {
+        let Some(item) = item.as_object() else { continue };
+        let shared = item.get("parameters").and_then(Value::as_array);
+        for (method, op) in item {
+            if !crate::lint::METHODS.contains(&method.as_str()) || crate::lint::is_manual(op) {
+                continue;
+            }
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let own = op.get("parameters").and_then(Value::as_array);
+            for p in shared.into_iter().chain(own).flatten() {
+                let Some(default) = p.get("schema").and_then(|s| s.get("default")) else {
+                    continue;
+                };
+                let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
+                if !matches!(default, Value::Number(_) | Value::String(_) | Value::Bool(_)) {
+                    return Err(format!(
+                        "operation {id}, parameter {name}: only number, string and boolean defaults are supported"
+                    ));
+                }
+                out.entry(camel_case(id))
+                    .or_default()
+                    .push((crate::lint::snake_case(name), default.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn camel_case(id: &str) -> String {
+    heck::ToUpperCamelCase::to_upper_camel_case(id)
+}
+
+/// Builder ergonomics progenitor misses:
+///
+/// * optional setters of the body builders take `impl ::sdk_auth::IntoOptional<T>` instead of
+///   `TryInto<Option<T>>`, so `&str` fits an optional text field as it fits a required one;
+/// * free-form object types (a newtype over a JSON map) accept a `serde_json::Map` or an object
+///   `serde_json::Value` wherever they are expected;
+/// * operation builders start with the spec's parameter defaults (`defaults`).
+pub fn builder_ergonomics(
+    file: &mut syn::File,
+    defaults: &BTreeMap<String, Vec<(String, Value)>>,
+) -> Result<(), String> {
+    let mut applied = BTreeSet::new();
+    for item in &mut file.items {
+        let syn::Item::Mod(m) = item else { continue };
+        let Some((_, items)) = &mut m.content else { continue };
+        if m.ident == "types" {
+            let mut extra = Vec::new();
+            for item in items.iter_mut() {
+                match item {
+                    syn::Item::Struct(st) => extra.extend(free_form_impls(st)),
+                    syn::Item::Mod(b) if b.ident == "builder" => {
+                        if let Some((_, items)) = &mut b.content {
+                            optional_setters(items);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            items.extend(extra);
+        } else if m.ident == "builder" {
+            for item in items.iter_mut() {
+                let syn::Item::Impl(imp) = item else { continue };
+                let syn::Type::Path(ty) = &*imp.self_ty else { continue };
+                let Some(name) = ty.path.segments.last().map(|s| s.ident.to_string()) else {
+                    continue;
+                };
+                let Some(params) = defaults.get(&name) else { continue };
+                for it in &mut imp.items {
+                    let syn::ImplItem::Fn(f) = it else { continue };
+                    if f.sig.ident != "new" {
+                        continue;
+                    }
+                    for (param, value) in params {
+                        if apply_default(&mut f.block, param, value) {
+                            applied.insert((name.clone(), param.clone()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (builder, params) in defaults {
+        for (param, _) in params {
+            if !applied.contains(&(builder.clone(), param.clone())) {
+                return Err(format!(
+                    "builder {builder}: the default of parameter {param} matches no generated field"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `name: Err("… was not initialized".to_string())` → `name: Ok(<default>)` in `new()`.
+fn apply_default(block: &mut syn::Block, param: &str, value: &Value) -> bool {
+    let mut done = false;
+    for stmt in &mut block.stmts {
+        let syn::Stmt::Expr(syn::Expr::Struct(st), _) = stmt else { continue };
+        for field in &mut st.fields {
+            let syn::Member::Named(ident) = &field.member else { continue };
+            if ident_text(ident) != param {
+                continue;
+            }
+            let literal: syn::Expr = match value {
+                Value::String(s) => syn::parse_quote!(#s.to_string()),
+                Value::Bool(b) => syn::parse_quote!(#b),
+                Value::Number(n) => match syn::parse_str::<syn::Expr>(&n.to_string()) {
+                    Ok(e) => e,
+                    Err(_) => continue,
+                },
+                _ => continue,
+            };
+            field.expr = syn::parse_quote!(Ok(#literal));
+            done = true;
+        }
+    }
+    done
+}
+
+/// Optional setters (`T: TryInto<Option<X>>`) take `T: ::sdk_auth::IntoOptional<X>`.
+fn optional_setters(items: &mut [syn::Item]) {
+    for item in items {
+        let syn::Item::Impl(imp) = item else { continue };
+        for it in &mut imp.items {
+            let syn::ImplItem::Fn(f) = it else { continue };
+            let Some(inner) = optional_target(f) else { continue };
+            let Some(param) = f.sig.generics.type_params().next().map(|p| p.ident.clone()) else {
+                continue;
+            };
+            f.sig.generics.where_clause = Some(syn::parse_quote! {
+                where #param: ::sdk_auth::IntoOptional<#inner>
+            });
+            let block = &f.block;
+            let tokens = rename_ident(quote!(#block), "try_into", "into_optional");
+            if let Ok(block) = syn::parse2(tokens) {
+                f.block = block;
+            }
+        }
+    }
+}
+
+/// `X` when the setter's first bound is `TryInto<Option<X>>`.
+fn optional_target(f: &syn::ImplItemFn) -> Option<syn::Type> {
+    let wc = f.sig.generics.where_clause.as_ref()?;
+    let syn::WherePredicate::Type(pred) = wc.predicates.first()? else { return None };
+    let syn::TypeParamBound::Trait(bound) = pred.bounds.first()? else { return None };
+    let last = bound.path.segments.last()?;
+    if last.ident != "TryInto" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let Some(syn::GenericArgument::Type(syn::Type::Path(opt))) = args.args.first() else {
+        return None;
+    };
+    let seg = opt.path.segments.last()?;
+    if seg.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else { return None };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    }
+}
+
+fn rename_ident(tokens: TokenStream, from: &str, to: &str) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|t| match t {
+            TokenTree::Ident(id) if id == from => TokenTree::Ident(Ident::new(to, id.span())),
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), rename_ident(g.stream(), from, to));
+                group.set_span(g.span());
+                TokenTree::Group(group)
+            }
+            other => other,
+        })
+        .collect()
+}
+
+/// For `struct X(pub Option<Map<String, Value>>)` / `struct X(pub Map<String, Value>)`: `X` from
+/// a map, and `IntoOptional<X>` for a map and for an object value.
+fn free_form_impls(st: &syn::ItemStruct) -> Vec<syn::Item> {
+    let syn::Fields::Unnamed(fields) = &st.fields else { return Vec::new() };
+    let Some(field) = fields.unnamed.first().filter(|_| fields.unnamed.len() == 1) else {
+        return Vec::new();
+    };
+    let ty = &field.ty;
+    let text = quote!(#ty).to_string().replace(' ', "");
+    let map = "::serde_json::Map<::std::string::String,::serde_json::Value>";
+    let name = &st.ident;
+    if text == format!("::std::option::Option<{map}>") {
+        vec![
+            syn::parse_quote! {
+                impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>> for #name {
+                    fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
+                        Self(Some(value))
+                    }
+                }
+            },
+            syn::parse_quote! {
+                impl ::sdk_auth::IntoOptional<#name> for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+                    fn into_optional(self) -> ::std::result::Result<::std::option::Option<#name>, ::std::string::String> {
+                        Ok(Some(#name(Some(self))))
+                    }
+                }
+            },
+            syn::parse_quote! {
+                impl ::sdk_auth::IntoOptional<#name> for ::serde_json::Value {
+                    fn into_optional(self) -> ::std::result::Result<::std::option::Option<#name>, ::std::string::String> {
+                        ::sdk_auth::object_from_value(self).map(|m| Some(#name(m)))
+                    }
+                }
+            },
+        ]
+    } else if text == map {
+        vec![
+            syn::parse_quote! {
+                impl ::sdk_auth::IntoOptional<#name> for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+                    fn into_optional(self) -> ::std::result::Result<::std::option::Option<#name>, ::std::string::String> {
+                        Ok(Some(#name(self)))
+                    }
+                }
+            },
+            syn::parse_quote! {
+                impl ::sdk_auth::IntoOptional<#name> for ::serde_json::Value {
+                    fn into_optional(self) -> ::std::result::Result<::std::option::Option<#name>, ::std::string::String> {
+                        ::sdk_auth::object_from_value(self).map(|m| m.map(#name))
+                    }
+                }
+            },
+        ]
+    } else {
+        Vec::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,6 +71,7 @@ mod error;
 mod hooks;
 pub mod http;
 mod oauth;
+mod optional;
 mod raw;
 mod retry;
 mod secret;
@@ -87,6 +88,7 @@ pub use oauth::{
     AuthorizationCode, AuthorizationCodeClient, AuthorizationRequest, DEFAULT_AUTHORIZATION_TTL,
     StoredTokenSource,
 };
+pub use optional::{IntoOptional, object_from_value};
 pub use raw::{Multipart, RAW_OPERATION, RawRequest, RawResponse};
 pub use retry::{RateLimit, RetryPolicy, Timeouts, retry_after};
 pub use secret::{AccessToken, ApiKey, ClientId, ClientSecret, Redactor, RefreshToken};

@@ -162,11 +162,10 @@ records); any JSON value.
         impl DiscoveryResult {
             pub fn api_root<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.api_root = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for api_root: {e}")
                     });
@@ -174,11 +173,10 @@ records); any JSON value.
             }
             pub fn data_center_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.data_center_id = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for data_center_id: {e}"
@@ -188,11 +186,10 @@ records); any JSON value.
             }
             pub fn img_root<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.img_root = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for img_root: {e}")
                     });
@@ -212,11 +209,10 @@ records); any JSON value.
             }
             pub fn sync_root<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.sync_root = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for sync_root: {e}")
                     });
@@ -224,11 +220,10 @@ records); any JSON value.
             }
             pub fn tracking_root<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.tracking_root = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for tracking_root: {e}")
                     });
@@ -547,8 +542,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                offset: Err("offset was not initialized".to_string()),
-                limit: Err("limit was not initialized".to_string()),
+                offset: Ok(0),
+                limit: Ok(500),
             }
         }
         pub fn offset<V>(mut self, value: V) -> Self

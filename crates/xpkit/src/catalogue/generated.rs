@@ -278,11 +278,10 @@ pub mod types {
         impl CatalogueRequestProfileKeyAndValue {
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.email = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
@@ -290,11 +289,10 @@ pub mod types {
             }
             pub fn qr_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.qr_code = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for qr_code: {e}")
                     });
@@ -302,11 +300,10 @@ pub mod types {
             }
             pub fn rfid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.rfid = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for rfid: {e}")
                     });
@@ -353,13 +350,10 @@ pub mod types {
         impl CatalogueResponse {
             pub fn resource<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CatalogueResponseResource>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<super::CatalogueResponseResource>,
             {
                 self.resource = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for resource: {e}")
                     });
@@ -448,11 +442,10 @@ pub mod types {
         impl ErrorResponse {
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.description = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
@@ -533,11 +526,10 @@ pub mod types {
         impl XpKitAcknowledgement {
             pub fn info<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.info = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for info: {e}")
                     });
@@ -545,11 +537,10 @@ pub mod types {
             }
             pub fn job_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.job_id = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for job_id: {e}")
                     });
@@ -557,11 +548,10 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.status = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
@@ -631,11 +621,10 @@ pub mod types {
             }
             pub fn resource_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.resource_id = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for resource_id: {e}")
                     });
@@ -643,11 +632,10 @@ pub mod types {
             }
             pub fn resource_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.resource_url = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for resource_url: {e}")
                     });
@@ -717,11 +705,10 @@ pub mod types {
         impl XpKitResources {
             pub fn count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<i64>,
             {
                 self.count = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for count: {e}")
                     });
@@ -729,11 +716,10 @@ pub mod types {
             }
             pub fn next<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<i64>,
             {
                 self.next = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for next: {e}")
                     });
@@ -741,11 +727,10 @@ pub mod types {
             }
             pub fn next_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.next_token = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for next_token: {e}")
                     });
@@ -753,11 +738,10 @@ pub mod types {
             }
             pub fn previous<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<i64>,
             {
                 self.previous = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for previous: {e}")
                     });
@@ -765,11 +749,10 @@ pub mod types {
             }
             pub fn previous_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.previous_token = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for previous_token: {e}"

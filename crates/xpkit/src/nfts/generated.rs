@@ -358,11 +358,10 @@ pub mod types {
         impl ErrorResponse {
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.description = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
@@ -448,11 +447,10 @@ pub mod types {
         impl NftBlockchainOptions {
             pub fn grant_ownership_to_profile<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<bool>,
             {
                 self.grant_ownership_to_profile = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for grant_ownership_to_profile: {e}"
@@ -597,11 +595,10 @@ pub mod types {
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.description = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
@@ -740,11 +737,10 @@ pub mod types {
             }
             pub fn external_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.external_url = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for external_url: {e}")
                     });
@@ -752,11 +748,10 @@ pub mod types {
             }
             pub fn grant_ownership_to_profile<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<bool>,
             {
                 self.grant_ownership_to_profile = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for grant_ownership_to_profile: {e}"
@@ -766,11 +761,10 @@ pub mod types {
             }
             pub fn nft<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.nft = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for nft: {e}")
                     });
@@ -778,11 +772,10 @@ pub mod types {
             }
             pub fn nft_description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.nft_description = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for nft_description: {e}"
@@ -792,11 +785,10 @@ pub mod types {
             }
             pub fn nft_location<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.nft_location = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for nft_location: {e}")
                     });
@@ -804,11 +796,10 @@ pub mod types {
             }
             pub fn nft_metadata<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.nft_metadata = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for nft_metadata: {e}")
                     });
@@ -828,11 +819,10 @@ pub mod types {
             }
             pub fn nft_symbol<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.nft_symbol = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for nft_symbol: {e}")
                     });
@@ -852,11 +842,10 @@ pub mod types {
             }
             pub fn thumbnail<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.thumbnail = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for thumbnail: {e}")
                     });
@@ -864,11 +853,10 @@ pub mod types {
             }
             pub fn thumbnail_location<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.thumbnail_location = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for thumbnail_location: {e}"
@@ -945,11 +933,10 @@ pub mod types {
         impl XpKitAcknowledgement {
             pub fn info<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.info = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for info: {e}")
                     });
@@ -957,11 +944,10 @@ pub mod types {
             }
             pub fn job_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.job_id = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for job_id: {e}")
                     });
@@ -969,11 +955,10 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.status = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
@@ -1043,11 +1028,10 @@ pub mod types {
             }
             pub fn resource_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.resource_id = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for resource_id: {e}")
                     });
@@ -1055,11 +1039,10 @@ pub mod types {
             }
             pub fn resource_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.resource_url = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for resource_url: {e}")
                     });
@@ -1129,11 +1112,10 @@ pub mod types {
         impl XpKitResources {
             pub fn count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<i64>,
             {
                 self.count = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for count: {e}")
                     });
@@ -1141,11 +1123,10 @@ pub mod types {
             }
             pub fn next<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<i64>,
             {
                 self.next = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for next: {e}")
                     });
@@ -1153,11 +1134,10 @@ pub mod types {
             }
             pub fn next_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.next_token = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for next_token: {e}")
                     });
@@ -1165,11 +1145,10 @@ pub mod types {
             }
             pub fn previous<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<i64>,
             {
                 self.previous = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for previous: {e}")
                     });
@@ -1177,11 +1156,10 @@ pub mod types {
             }
             pub fn previous_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.previous_token = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for previous_token: {e}"

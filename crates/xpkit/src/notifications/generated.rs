@@ -212,11 +212,10 @@ pub mod types {
         impl ErrorResponse {
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.description = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
@@ -337,11 +336,10 @@ pub mod types {
         impl NotificationCampaignRequest {
             pub fn campaign_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.campaign_id = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for campaign_id: {e}")
                     });
@@ -439,11 +437,10 @@ pub mod types {
             }
             pub fn send_default_on_invalid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<bool>,
             {
                 self.send_default_on_invalid = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for send_default_on_invalid: {e}"
@@ -453,11 +450,10 @@ pub mod types {
             }
             pub fn webhook_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.webhook_url = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for webhook_url: {e}")
                     });
@@ -518,11 +514,10 @@ pub mod types {
         impl NotificationCampaignRequestContent {
             pub fn default<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.default = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for default: {e}")
                     });
@@ -632,11 +627,10 @@ pub mod types {
             }
             pub fn disable_activity_creation<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<bool>,
             {
                 self.disable_activity_creation = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for disable_activity_creation: {e}"
@@ -646,11 +640,10 @@ pub mod types {
             }
             pub fn language<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.language = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for language: {e}")
                     });
@@ -658,11 +651,10 @@ pub mod types {
             }
             pub fn provide_gateway_request<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<bool>,
             {
                 self.provide_gateway_request = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for provide_gateway_request: {e}"
@@ -672,11 +664,10 @@ pub mod types {
             }
             pub fn recipient_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.recipient_email = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for recipient_email: {e}"
@@ -686,11 +677,10 @@ pub mod types {
             }
             pub fn recipient_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.recipient_id = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for recipient_id: {e}")
                     });
@@ -698,11 +688,10 @@ pub mod types {
             }
             pub fn recipient_phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.recipient_phone = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for recipient_phone: {e}"
@@ -712,11 +701,10 @@ pub mod types {
             }
             pub fn send_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.send_at = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for send_at: {e}")
                     });
@@ -724,11 +712,10 @@ pub mod types {
             }
             pub fn webhook_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.webhook_url = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for webhook_url: {e}")
                     });
@@ -799,11 +786,10 @@ pub mod types {
         impl XpKitAcknowledgement {
             pub fn info<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.info = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for info: {e}")
                     });
@@ -811,11 +797,10 @@ pub mod types {
             }
             pub fn job_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.job_id = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for job_id: {e}")
                     });
@@ -823,11 +808,10 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.status = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
@@ -897,11 +881,10 @@ pub mod types {
             }
             pub fn resource_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.resource_id = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for resource_id: {e}")
                     });
@@ -909,11 +892,10 @@ pub mod types {
             }
             pub fn resource_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.resource_url = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for resource_url: {e}")
                     });
@@ -983,11 +965,10 @@ pub mod types {
         impl XpKitResources {
             pub fn count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<i64>,
             {
                 self.count = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for count: {e}")
                     });
@@ -995,11 +976,10 @@ pub mod types {
             }
             pub fn next<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<i64>,
             {
                 self.next = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for next: {e}")
                     });
@@ -1007,11 +987,10 @@ pub mod types {
             }
             pub fn next_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.next_token = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for next_token: {e}")
                     });
@@ -1019,11 +998,10 @@ pub mod types {
             }
             pub fn previous<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<i64>,
             {
                 self.previous = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for previous: {e}")
                     });
@@ -1031,11 +1009,10 @@ pub mod types {
             }
             pub fn previous_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.previous_token = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for previous_token: {e}"

@@ -327,11 +327,10 @@ pub mod types {
         impl ErrorResponse {
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.description = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
@@ -417,11 +416,10 @@ pub mod types {
         impl Queue {
             pub fn experience_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.experience_id = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for experience_id: {e}")
                     });
@@ -429,11 +427,10 @@ pub mod types {
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.name = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
@@ -441,11 +438,10 @@ pub mod types {
             }
             pub fn queue_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.queue_id = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for queue_id: {e}")
                     });
@@ -539,11 +535,10 @@ pub mod types {
         impl QueueItem {
             pub fn group<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.group = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for group: {e}")
                     });
@@ -551,11 +546,10 @@ pub mod types {
             }
             pub fn instance<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.instance = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for instance: {e}")
                     });
@@ -579,11 +573,10 @@ pub mod types {
             }
             pub fn notification_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.notification_email = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for notification_email: {e}"
@@ -593,11 +586,10 @@ pub mod types {
             }
             pub fn notification_profile<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.notification_profile = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for notification_profile: {e}"
@@ -607,11 +599,10 @@ pub mod types {
             }
             pub fn notification_sms<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.notification_sms = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for notification_sms: {e}"
@@ -621,11 +612,10 @@ pub mod types {
             }
             pub fn priority<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<f64>,
             {
                 self.priority = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for priority: {e}")
                     });
@@ -633,11 +623,10 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.status = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
@@ -727,11 +716,10 @@ pub mod types {
         impl QueueItemRequest {
             pub fn group<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.group = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for group: {e}")
                     });
@@ -739,11 +727,10 @@ pub mod types {
             }
             pub fn instance<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.instance = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for instance: {e}")
                     });
@@ -767,11 +754,10 @@ pub mod types {
             }
             pub fn notification_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.notification_email = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for notification_email: {e}"
@@ -781,11 +767,10 @@ pub mod types {
             }
             pub fn notification_profile<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.notification_profile = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for notification_profile: {e}"
@@ -795,11 +780,10 @@ pub mod types {
             }
             pub fn notification_sms<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.notification_sms = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for notification_sms: {e}"
@@ -809,11 +793,10 @@ pub mod types {
             }
             pub fn priority<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<i64>,
             {
                 self.priority = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for priority: {e}")
                     });
@@ -821,13 +804,10 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::QueueItemStatus>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<super::QueueItemStatus>,
             {
                 self.status = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
@@ -920,11 +900,10 @@ pub mod types {
             }
             pub fn queue_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.queue_id = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for queue_id: {e}")
                     });
@@ -998,11 +977,10 @@ pub mod types {
         impl QueueRule {
             pub fn action<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.action = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for action: {e}")
                     });
@@ -1010,11 +988,10 @@ pub mod types {
             }
             pub fn action_field<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.action_field = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for action_field: {e}")
                     });
@@ -1022,11 +999,10 @@ pub mod types {
             }
             pub fn action_identifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.action_identifier = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for action_identifier: {e}"
@@ -1036,11 +1012,10 @@ pub mod types {
             }
             pub fn action_value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.action_value = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for action_value: {e}")
                     });
@@ -1097,11 +1072,10 @@ pub mod types {
         impl XpKitAcknowledgement {
             pub fn info<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.info = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for info: {e}")
                     });
@@ -1109,11 +1083,10 @@ pub mod types {
             }
             pub fn job_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.job_id = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for job_id: {e}")
                     });
@@ -1121,11 +1094,10 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.status = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
@@ -1195,11 +1167,10 @@ pub mod types {
             }
             pub fn resource_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.resource_id = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for resource_id: {e}")
                     });
@@ -1207,11 +1178,10 @@ pub mod types {
             }
             pub fn resource_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.resource_url = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for resource_url: {e}")
                     });
@@ -1281,11 +1251,10 @@ pub mod types {
         impl XpKitResources {
             pub fn count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<i64>,
             {
                 self.count = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for count: {e}")
                     });
@@ -1293,11 +1262,10 @@ pub mod types {
             }
             pub fn next<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<i64>,
             {
                 self.next = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for next: {e}")
                     });
@@ -1305,11 +1273,10 @@ pub mod types {
             }
             pub fn next_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.next_token = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for next_token: {e}")
                     });
@@ -1317,11 +1284,10 @@ pub mod types {
             }
             pub fn previous<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<i64>,
             {
                 self.previous = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!("error converting supplied value for previous: {e}")
                     });
@@ -1329,11 +1295,10 @@ pub mod types {
             }
             pub fn previous_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: ::sdk_auth::IntoOptional<::std::string::String>,
             {
                 self.previous_token = value
-                    .try_into()
+                    .into_optional()
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for previous_token: {e}"
