@@ -17,7 +17,7 @@
 use crate::region::Datacenter;
 use futures::future::BoxFuture;
 use reqwest::header::HeaderName;
-pub use sdk_auth::{ApiKey, ClientAuth, ClientId, ClientSecret, InMemoryTokenStore};
+pub use sdk_auth::{ApiKey, ClientAuth, ClientId, ClientSecret};
 use sdk_auth::{
     AuthHooks, AuthScheme, AuthorizationCodeClient, AuthorizationRequest, Error, Expiring,
     RefreshPolicy, RetryPolicy, Session, StoredToken, StoredTokenSource, Timeouts, Token,

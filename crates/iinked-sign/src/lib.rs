@@ -47,7 +47,7 @@
 //! # Quickstart: OAuth 2.0 (a third-party app acting for customers)
 //!
 //! ```no_run
-//! use iinked_sign_sdk::{Client, Datacenter, InMemoryTokenStore, OAuthApp, OAuthFlow, TokenStore};
+//! use iinked_sign_sdk::{Client, Datacenter, OAuthApp, OAuthFlow, TokenStore};
 //! use std::sync::Arc;
 //!
 //! # async fn run(redirect: url::Url) -> Result<(), iinked_sign_sdk::Error> {
@@ -99,15 +99,25 @@ pub mod webhook;
 
 pub use auth::{
     API_KEY_HEADER, ApiKey, AuthState, ClientAuth, ClientBuilder, ClientId, ClientSecret,
-    ENV_API_KEY, InMemoryTokenStore, OAuthApp, OAuthFlow, PROVIDER, Scope,
+    ENV_API_KEY, OAuthApp, OAuthFlow, PROVIDER, Scope,
 };
 pub use generated::*;
 pub use manual::FileUpload;
 pub use region::{Datacenter, PrivateInstance};
-pub use reqwest::Method;
-/// The error of every call (converts from generated calls' errors with `?`).
+/// The error of every call, generated or hand-written: provider, operation, kind, status,
+/// message, code, request id and attempts, with the cause as its `source()`.
 pub use sdk_auth::Error;
 pub use sdk_auth::{
-    AuthorizationRequest, ErrorKind, Multipart, RawRequest, RawResponse, RefreshPolicy,
-    StoredToken, TokenStore,
+    AccessToken, Clock, ErrorKind, InMemoryTokenStore, IntoOptional, ManualClock, Multipart,
+    RateLimit, RawRequest, RawResponse, RefreshPolicy, RefreshToken, RetryPolicy, StoredToken,
+    Timeouts, Token, TokenStore,
 };
+/// The stream traits that consume every `*_stream` method.
+pub use futures::{Stream, StreamExt, TryStreamExt};
+/// The HTTP client crate: `http_client` options take a [`reqwest::ClientBuilder`].
+pub use reqwest::{self, Method};
+/// JSON: free-form answers are [`Value`]s; [`serde_json::json!`] builds free-form fields.
+pub use serde_json::{self, Value};
+/// URLs returned by the SDK (inputs take `&str`).
+pub use url::{self, Url};
+pub use sdk_auth::AuthorizationRequest;

@@ -64,10 +64,22 @@ pub use manual::FilePart;
 #[cfg(feature = "nfts")]
 pub use manual::NftMint;
 pub use region::{CustomBase, Region, Service};
-pub use reqwest::Method;
-/// The error of every call (converts from generated calls' errors with `?`).
+/// The error of every call, generated or hand-written: provider, operation, kind, status,
+/// message, code, request id and attempts, with the cause as its `source()`.
 pub use sdk_auth::Error;
-pub use sdk_auth::{ErrorKind, Multipart, RawRequest, RawResponse, RefreshPolicy, Token};
+pub use sdk_auth::{
+    AccessToken, Clock, ErrorKind, InMemoryTokenStore, IntoOptional, ManualClock, Multipart,
+    RateLimit, RawRequest, RawResponse, RefreshPolicy, RefreshToken, RetryPolicy, StoredToken,
+    Timeouts, Token, TokenStore,
+};
+/// The stream traits that consume every `*_stream` method.
+pub use futures::{Stream, StreamExt, TryStreamExt};
+/// The HTTP client crate: `http_client` options take a [`reqwest::ClientBuilder`].
+pub use reqwest::{self, Method};
+/// JSON: free-form answers are [`Value`]s; [`serde_json::json!`] builds free-form fields.
+pub use serde_json::{self, Value};
+/// URLs returned by the SDK (inputs take `&str`).
+pub use url::{self, Url};
 pub use stream::{
     Cursor, DEFAULT_MAX_EMPTY_PAGES, DEFAULT_MAX_PAGES, Filter, ListQuery, Order, PAGING_LIMIT,
     Page,

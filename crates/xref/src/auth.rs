@@ -22,7 +22,7 @@ use sdk_auth::{
     AuthHooks, AuthScheme, Error, ErrorKind, Expiring, PendingStates, RefreshPolicy, RetryPolicy,
     Session, StoredToken, Timeouts, Token, TokenCache, TokenStore,
 };
-pub use sdk_auth::{ClientId, ClientSecret, InMemoryTokenStore};
+pub use sdk_auth::{ClientId, ClientSecret};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use url::Url;
