@@ -329,7 +329,7 @@ pub fn providers() -> Vec<Provider> {
                 ))
                 .expect("store");
                 let client = iinked_sign_sdk::Client::builder()
-                    .datacenter(iinked_sign_sdk::Datacenter::custom(server.base()).expect("origin"))
+                    .region(iinked_sign_sdk::Region::custom(server.base()).expect("origin"))
                     .oauth(
                         iinked_sign_sdk::OAuthApp::new("app", "https://app.example/cb")
                             .client_secret(CANARY_SECRET),
@@ -378,7 +378,7 @@ pub fn providers() -> Vec<Provider> {
                 let client = xref_sdk::Client::builder()
                     .account("acct")
                     .store(store)
-                    .region(xref_sdk::Region::custom(server.base(), server.base()).expect("region"))
+                    .region(xref_sdk::Region::custom(server.base()).expect("region"))
                     .retry(retry)
                     .timeouts(timeouts)
                     .build()
@@ -404,7 +404,7 @@ pub fn providers() -> Vec<Provider> {
             connect: |server, retry, timeouts, _| {
                 let xp = xpkit_sdk::XpKit::builder()
                     .credentials(crate::CLIENT_ID, CANARY_SECRET)
-                    .region(xpkit_sdk::Region::single_origin(server.base()).expect("origin"))
+                    .region(xpkit_sdk::Region::custom(server.base()).expect("origin"))
                     .retry(retry)
                     .timeouts(timeouts)
                     .build()

@@ -456,7 +456,9 @@ pub fn parameter_defaults(spec: &Value) -> Result<BTreeMap<String, Vec<(String, 
         return Ok(out);
     };
     for item in paths.values() {
-        let Some(item) = item.as_object() else { continue };
+        let Some(item) = item.as_object() else {
+            continue;
+        };
         let shared = item.get("parameters").and_then(Value::as_array);
         for (method, op) in item {
             if !crate::lint::METHODS.contains(&method.as_str()) || crate::lint::is_manual(op) {
@@ -471,7 +473,10 @@ pub fn parameter_defaults(spec: &Value) -> Result<BTreeMap<String, Vec<(String, 
                     continue;
                 };
                 let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
-                if !matches!(default, Value::Number(_) | Value::String(_) | Value::Bool(_)) {
+                if !matches!(
+                    default,
+                    Value::Number(_) | Value::String(_) | Value::Bool(_)
+                ) {
                     return Err(format!(
                         "operation {id}, parameter {name}: only number, string and boolean defaults are supported"
                     ));
@@ -503,7 +508,9 @@ pub fn builder_ergonomics(
     let mut applied = BTreeSet::new();
     for item in &mut file.items {
         let syn::Item::Mod(m) = item else { continue };
-        let Some((_, items)) = &mut m.content else { continue };
+        let Some((_, items)) = &mut m.content else {
+            continue;
+        };
         if m.ident == "types" {
             let mut extra = Vec::new();
             for item in items.iter_mut() {
@@ -521,11 +528,15 @@ pub fn builder_ergonomics(
         } else if m.ident == "builder" {
             for item in items.iter_mut() {
                 let syn::Item::Impl(imp) = item else { continue };
-                let syn::Type::Path(ty) = &*imp.self_ty else { continue };
+                let syn::Type::Path(ty) = &*imp.self_ty else {
+                    continue;
+                };
                 let Some(name) = ty.path.segments.last().map(|s| s.ident.to_string()) else {
                     continue;
                 };
-                let Some(params) = defaults.get(&name) else { continue };
+                let Some(params) = defaults.get(&name) else {
+                    continue;
+                };
                 for it in &mut imp.items {
                     let syn::ImplItem::Fn(f) = it else { continue };
                     if f.sig.ident != "new" {
@@ -556,9 +567,13 @@ pub fn builder_ergonomics(
 fn apply_default(block: &mut syn::Block, param: &str, value: &Value) -> bool {
     let mut done = false;
     for stmt in &mut block.stmts {
-        let syn::Stmt::Expr(syn::Expr::Struct(st), _) = stmt else { continue };
+        let syn::Stmt::Expr(syn::Expr::Struct(st), _) = stmt else {
+            continue;
+        };
         for field in &mut st.fields {
-            let syn::Member::Named(ident) = &field.member else { continue };
+            let syn::Member::Named(ident) = &field.member else {
+                continue;
+            };
             if ident_text(ident) != param {
                 continue;
             }
@@ -584,7 +599,9 @@ fn optional_setters(items: &mut [syn::Item]) {
         let syn::Item::Impl(imp) = item else { continue };
         for it in &mut imp.items {
             let syn::ImplItem::Fn(f) = it else { continue };
-            let Some(inner) = optional_target(f) else { continue };
+            let Some(inner) = optional_target(f) else {
+                continue;
+            };
             let Some(param) = f.sig.generics.type_params().next().map(|p| p.ident.clone()) else {
                 continue;
             };
@@ -603,13 +620,19 @@ fn optional_setters(items: &mut [syn::Item]) {
 /// `X` when the setter's first bound is `TryInto<Option<X>>`.
 fn optional_target(f: &syn::ImplItemFn) -> Option<syn::Type> {
     let wc = f.sig.generics.where_clause.as_ref()?;
-    let syn::WherePredicate::Type(pred) = wc.predicates.first()? else { return None };
-    let syn::TypeParamBound::Trait(bound) = pred.bounds.first()? else { return None };
+    let syn::WherePredicate::Type(pred) = wc.predicates.first()? else {
+        return None;
+    };
+    let syn::TypeParamBound::Trait(bound) = pred.bounds.first()? else {
+        return None;
+    };
     let last = bound.path.segments.last()?;
     if last.ident != "TryInto" {
         return None;
     }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
     let Some(syn::GenericArgument::Type(syn::Type::Path(opt))) = args.args.first() else {
         return None;
     };
@@ -617,7 +640,9 @@ fn optional_target(f: &syn::ImplItemFn) -> Option<syn::Type> {
     if seg.ident != "Option" {
         return None;
     }
-    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return None;
+    };
     match args.args.first()? {
         syn::GenericArgument::Type(t) => Some(t.clone()),
         _ => None,
@@ -642,7 +667,9 @@ fn rename_ident(tokens: TokenStream, from: &str, to: &str) -> TokenStream {
 /// For `struct X(pub Option<Map<String, Value>>)` / `struct X(pub Map<String, Value>)`: `X` from
 /// a map, and `IntoOptional<X>` for a map and for an object value.
 fn free_form_impls(st: &syn::ItemStruct) -> Vec<syn::Item> {
-    let syn::Fields::Unnamed(fields) = &st.fields else { return Vec::new() };
+    let syn::Fields::Unnamed(fields) = &st.fields else {
+        return Vec::new();
+    };
     let Some(field) = fields.unnamed.first().filter(|_| fields.unnamed.len() == 1) else {
         return Vec::new();
     };

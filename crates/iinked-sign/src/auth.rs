@@ -14,7 +14,7 @@
 //! SDK follows RFC 6749 (form-encoded token requests, `refresh_token` grant) and lets every
 //! endpoint be overridden ([`OAuthApp::token_url`], [`OAuthApp::authorize_url`]).
 
-use crate::region::Datacenter;
+use crate::region::Region;
 use futures::future::BoxFuture;
 use reqwest::header::HeaderName;
 pub use sdk_auth::{ApiKey, ClientAuth, ClientId, ClientSecret};
@@ -31,6 +31,9 @@ use url::Url;
 pub const PROVIDER: &str = "iinked-sign";
 /// Environment variable holding an API key.
 pub const ENV_API_KEY: &str = "IINKED_SIGN_API_KEY";
+/// Environment variable naming the region (datacenter) when none is chosen: `sandbox-us`,
+/// `sandbox-eu`, `us`, `ca`, `eu`, `private:<name>` or an `https://` origin.
+pub const ENV_REGION: &str = "IINKED_SIGN_REGION";
 /// The API key header.
 pub const API_KEY_HEADER: &str = "api_key";
 
@@ -142,7 +145,7 @@ impl OAuthApp {
 
     fn client(
         &self,
-        datacenter: &Datacenter,
+        datacenter: &Region,
         http: reqwest::Client,
         retry: RetryPolicy,
         timeouts: Timeouts,
@@ -194,12 +197,12 @@ fn http_client(
 ///
 /// ```no_run
 /// # async fn run(redirect: url::Url) -> Result<(), sdk_auth::Error> {
-/// use iinked_sign_sdk::{Datacenter, InMemoryTokenStore, OAuthApp, OAuthFlow};
+/// use iinked_sign_sdk::{Region, InMemoryTokenStore, OAuthApp, OAuthFlow};
 /// use std::sync::Arc;
 ///
 /// let store = Arc::new(InMemoryTokenStore::new());
 /// let app = OAuthApp::new("client-id", "https://app.example/callback").client_secret("secret");
-/// let flow = OAuthFlow::new(Datacenter::SandboxUs, app, store)?;
+/// let flow = OAuthFlow::new(Region::SandboxUs, app, store)?;
 ///
 /// let pending = flow.authorize()?;            // redirect the user to pending.url()
 /// // ... the user comes back to https://app.example/callback?code=...&state=...
@@ -223,7 +226,7 @@ impl std::fmt::Debug for OAuthFlow {
 impl OAuthFlow {
     /// The flow of `app` on `datacenter`, storing tokens in `store`.
     pub fn new(
-        datacenter: Datacenter,
+        datacenter: Region,
         app: OAuthApp,
         store: Arc<dyn TokenStore>,
     ) -> Result<Self, Error> {
@@ -233,7 +236,7 @@ impl OAuthFlow {
     /// [`OAuthFlow::new`] with your own `reqwest::ClientBuilder` (proxies, TLS roots). The SDK
     /// turns redirects off and applies the default [`Timeouts`] to the code exchange.
     pub fn with_http(
-        datacenter: Datacenter,
+        datacenter: Region,
         app: OAuthApp,
         store: Arc<dyn TokenStore>,
         http: reqwest::ClientBuilder,
@@ -337,7 +340,7 @@ sdk_auth::client_hooks!(crate::Client, AuthState);
 #[derive(Debug, Default)]
 #[must_use]
 pub struct ClientBuilder {
-    datacenter: Option<Datacenter>,
+    datacenter: Option<Region>,
     mode: Option<Mode>,
     http: Option<reqwest::ClientBuilder>,
     policy: Option<RefreshPolicy>,
@@ -347,6 +350,12 @@ pub struct ClientBuilder {
 }
 
 impl crate::Client {
+    /// A client from the environment alone: [`ENV_API_KEY`] and [`ENV_REGION`]
+    /// (`Client::builder().build()` with nothing set; no network call).
+    pub fn from_env() -> Result<crate::Client, Error> {
+        Self::builder().build()
+    }
+
     /// A builder for a client.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
@@ -354,9 +363,10 @@ impl crate::Client {
 }
 
 impl ClientBuilder {
-    /// The datacenter (required: sandbox and production are separate systems).
-    pub fn datacenter(mut self, datacenter: Datacenter) -> Self {
-        self.datacenter = Some(datacenter);
+    /// Where the organization's data lives, the datacenter in iinked Sign's words (required:
+    /// sandbox and production are separate systems).
+    pub fn region(mut self, region: Region) -> Self {
+        self.datacenter = Some(region);
         self
     }
 
@@ -424,11 +434,20 @@ impl ClientBuilder {
     }
 
     fn build_inner(self) -> Result<crate::Client, Error> {
-        let datacenter = self.datacenter.ok_or_else(|| {
-            Error::config(
-                "no datacenter chosen: call .datacenter(Datacenter::SandboxUs) or another",
-            )
-        })?;
+        let datacenter = match self.datacenter {
+            Some(region) => region,
+            None => match std::env::var(ENV_REGION)
+                .ok()
+                .filter(|r| !r.trim().is_empty())
+            {
+                Some(name) => name.parse::<Region>()?,
+                None => {
+                    return Err(Error::config(format!(
+                        "no region (datacenter) chosen: call .region(Region::SandboxUs) or another, or set {ENV_REGION}"
+                    )));
+                }
+            },
+        };
         let mode = match self.mode {
             Some(mode) => mode,
             None => match std::env::var(ENV_API_KEY)
@@ -529,18 +548,21 @@ mod tests {
     #[test]
     fn configuration_errors() {
         let e = crate::Client::builder().api_key("k").build().unwrap_err();
-        assert!(e.to_string().contains("no datacenter chosen"), "{e}");
+        assert!(
+            e.to_string().contains("no region (datacenter) chosen"),
+            "{e}"
+        );
         let e = crate::Client::builder()
-            .datacenter(Datacenter::SandboxUs)
+            .region(Region::SandboxUs)
             .api_key(" ")
             .build()
             .unwrap_err();
         assert!(e.to_string().contains("API key is empty"), "{e}");
         let e = crate::Client::builder()
-            .datacenter(Datacenter::SandboxUs)
+            .region(Region::SandboxUs)
             .oauth(
                 OAuthApp::new("id", "http://app.example/cb"),
-                Arc::new(InMemoryTokenStore::new()),
+                Arc::new(sdk_auth::InMemoryTokenStore::new()),
                 "k",
             )
             .build()

@@ -5,11 +5,11 @@
 //! # Quickstart: API key (your own organization)
 //!
 //! ```no_run
-//! use iinked_sign_sdk::{Client, Datacenter, FileUpload, types};
+//! use iinked_sign_sdk::{Client, Region, FileUpload, types};
 //!
 //! # async fn run() -> Result<(), iinked_sign_sdk::Error> {
 //! let client = Client::builder()
-//!     .datacenter(Datacenter::SandboxUs)
+//!     .region(Region::SandboxUs)
 //!     .api_key("my-api-key") // or leave out: IINKED_SIGN_API_KEY
 //!     .build()?;
 //!
@@ -47,7 +47,7 @@
 //! # Quickstart: OAuth 2.0 (a third-party app acting for customers)
 //!
 //! ```no_run
-//! use iinked_sign_sdk::{Client, Datacenter, OAuthApp, OAuthFlow, TokenStore};
+//! use iinked_sign_sdk::{Client, Region, OAuthApp, OAuthFlow, TokenStore};
 //! use std::sync::Arc;
 //!
 //! # async fn run(redirect: url::Url) -> Result<(), iinked_sign_sdk::Error> {
@@ -55,7 +55,7 @@
 //! let app = OAuthApp::new("client-id", "https://app.example/callback").client_secret("client-secret");
 //!
 //! // 1. Send the user to the authorize URL; keep `pending` until the redirect comes back.
-//! let flow = OAuthFlow::new(Datacenter::SandboxUs, app.clone(), store.clone())?;
+//! let flow = OAuthFlow::new(Region::SandboxUs, app.clone(), store.clone())?;
 //! let pending = flow.authorize()?;
 //! println!("open {}", pending.url());
 //! // 2. On the redirect: state checked, code exchanged, tokens stored under the customer's key.
@@ -63,7 +63,7 @@
 //!
 //! // 3. Calls use (and refresh) the stored tokens.
 //! let client = Client::builder()
-//!     .datacenter(Datacenter::SandboxUs)
+//!     .region(Region::SandboxUs)
 //!     .oauth(app, store, "customer-42")
 //!     .build()?;
 //! let templates = client.list_templates().body(iinked_sign_sdk::types::ListTemplatesRequest::builder()).send().await?;
@@ -99,11 +99,16 @@ pub mod webhook;
 
 pub use auth::{
     API_KEY_HEADER, ApiKey, AuthState, ClientAuth, ClientBuilder, ClientId, ClientSecret,
-    ENV_API_KEY, OAuthApp, OAuthFlow, PROVIDER, Scope,
+    ENV_API_KEY, ENV_REGION, OAuthApp, OAuthFlow, PROVIDER, Scope,
 };
+/// The stream traits that consume every `*_stream` method.
+pub use futures::{Stream, StreamExt, TryStreamExt};
 pub use generated::*;
 pub use manual::FileUpload;
-pub use region::{Datacenter, PrivateInstance};
+pub use region::{PrivateInstance, Region};
+/// The HTTP client crate: `http_client` options take a [`reqwest::ClientBuilder`].
+pub use reqwest::{self, Method};
+pub use sdk_auth::AuthorizationRequest;
 /// The error of every call, generated or hand-written: provider, operation, kind, status,
 /// message, code, request id and attempts, with the cause as its `source()`.
 pub use sdk_auth::Error;
@@ -112,12 +117,7 @@ pub use sdk_auth::{
     RateLimit, RawRequest, RawResponse, RefreshPolicy, RefreshToken, RetryPolicy, StoredToken,
     Timeouts, Token, TokenStore,
 };
-/// The stream traits that consume every `*_stream` method.
-pub use futures::{Stream, StreamExt, TryStreamExt};
-/// The HTTP client crate: `http_client` options take a [`reqwest::ClientBuilder`].
-pub use reqwest::{self, Method};
 /// JSON: free-form answers are [`Value`]s; [`serde_json::json!`] builds free-form fields.
 pub use serde_json::{self, Value};
 /// URLs returned by the SDK (inputs take `&str`).
 pub use url::{self, Url};
-pub use sdk_auth::AuthorizationRequest;

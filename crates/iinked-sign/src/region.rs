@@ -8,10 +8,11 @@ use sdk_auth::Error;
 use std::str::FromStr;
 use url::Url;
 
-/// Where an organization's data lives.
+/// Where an organization's data lives: iinked Sign's datacenters (every provider crate of this
+/// workspace calls the place a provider runs a `Region`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Datacenter {
+pub enum Region {
     /// Sandbox, US: `https://sandbox.syngrafii.com`.
     SandboxUs,
     /// Sandbox, EU: `https://sandbox.syngrafii.eu`.
@@ -23,9 +24,9 @@ pub enum Datacenter {
     /// Production, EU: `https://sign.syngrafii.eu`.
     ProductionEu,
     /// A private instance, `https://<subdomain>.syngrafii.com`. Build it with
-    /// [`Datacenter::private`], which validates the name.
+    /// [`Region::private`], which validates the name.
     Private(PrivateInstance),
-    /// Any other origin (a proxy; a fake in tests). Build it with [`Datacenter::custom`].
+    /// Any other origin (a proxy; a fake in tests). Build it with [`Region::custom`].
     Custom(Url),
 }
 
@@ -40,14 +41,14 @@ impl PrivateInstance {
     }
 }
 
-impl Datacenter {
+impl Region {
     /// The five public datacenters.
-    pub const PUBLIC: [Datacenter; 5] = [
-        Datacenter::SandboxUs,
-        Datacenter::SandboxEu,
-        Datacenter::ProductionUs,
-        Datacenter::ProductionCa,
-        Datacenter::ProductionEu,
+    pub const PUBLIC: [Region; 5] = [
+        Region::SandboxUs,
+        Region::SandboxEu,
+        Region::ProductionUs,
+        Region::ProductionCa,
+        Region::ProductionEu,
     ];
 
     /// A private instance by subdomain (`acme` → `https://acme.syngrafii.com`).
@@ -68,27 +69,27 @@ impl Datacenter {
             ))
             .with_provider(crate::auth::PROVIDER));
         }
-        Ok(Datacenter::Private(PrivateInstance(name)))
+        Ok(Region::Private(PrivateInstance(name)))
     }
 
     /// Any origin (scheme, host, port; a path is kept as a prefix). Must be `https` (plain
     /// `http` only to loopback).
     pub fn custom(origin: &str) -> Result<Self, Error> {
         sdk_auth::http::parse_base_url(origin, "custom iinked Sign origin")
-            .map(Datacenter::Custom)
+            .map(Region::Custom)
             .map_err(|e| e.with_provider(crate::auth::PROVIDER))
     }
 
     /// The origin, e.g. `https://sign.syngrafii.com/`.
     pub fn origin(&self) -> Url {
         let text = match self {
-            Datacenter::SandboxUs => "https://sandbox.syngrafii.com".to_owned(),
-            Datacenter::SandboxEu => "https://sandbox.syngrafii.eu".to_owned(),
-            Datacenter::ProductionUs => "https://sign.syngrafii.com".to_owned(),
-            Datacenter::ProductionCa => "https://sign.syngrafii.ca".to_owned(),
-            Datacenter::ProductionEu => "https://sign.syngrafii.eu".to_owned(),
-            Datacenter::Private(name) => format!("https://{}.syngrafii.com", name.0),
-            Datacenter::Custom(url) => return url.clone(),
+            Region::SandboxUs => "https://sandbox.syngrafii.com".to_owned(),
+            Region::SandboxEu => "https://sandbox.syngrafii.eu".to_owned(),
+            Region::ProductionUs => "https://sign.syngrafii.com".to_owned(),
+            Region::ProductionCa => "https://sign.syngrafii.ca".to_owned(),
+            Region::ProductionEu => "https://sign.syngrafii.eu".to_owned(),
+            Region::Private(name) => format!("https://{}.syngrafii.com", name.0),
+            Region::Custom(url) => return url.clone(),
         };
         // Fixed hosts, or a validated DNS label inside a fixed pattern: always a valid URL.
         Url::parse(&text).expect("datacenter origins are valid URLs by construction")
@@ -118,7 +119,7 @@ impl Datacenter {
     }
 }
 
-impl FromStr for Datacenter {
+impl FromStr for Region {
     type Err = Error;
 
     /// `sandbox-us`, `sandbox-eu`, `us`, `ca`, `eu` (also `production-us` etc.), a private
@@ -126,14 +127,14 @@ impl FromStr for Datacenter {
     fn from_str(s: &str) -> Result<Self, Error> {
         let t = s.trim();
         Ok(match t.to_ascii_lowercase().as_str() {
-            "sandbox-us" | "sandbox" => Datacenter::SandboxUs,
-            "sandbox-eu" => Datacenter::SandboxEu,
-            "us" | "production-us" => Datacenter::ProductionUs,
-            "ca" | "production-ca" => Datacenter::ProductionCa,
-            "eu" | "production-eu" => Datacenter::ProductionEu,
-            _ if t.contains("://") => Datacenter::custom(t)?,
+            "sandbox-us" | "sandbox" => Region::SandboxUs,
+            "sandbox-eu" => Region::SandboxEu,
+            "us" | "production-us" => Region::ProductionUs,
+            "ca" | "production-ca" => Region::ProductionCa,
+            "eu" | "production-eu" => Region::ProductionEu,
+            _ if t.contains("://") => Region::custom(t)?,
             lower => match lower.strip_prefix("private:") {
-                Some(name) => Datacenter::private(name)?,
+                Some(name) => Region::private(name)?,
                 None => {
                     return Err(Error::config(format!(
                         "unknown iinked Sign datacenter `{t}` (expected sandbox-us, sandbox-eu, us, ca, eu, private:<name> or an https URL)"
@@ -150,7 +151,7 @@ mod tests {
 
     #[test]
     fn every_datacenter_resolves_to_its_host() {
-        let bases: Vec<String> = Datacenter::PUBLIC
+        let bases: Vec<String> = Region::PUBLIC
             .iter()
             .map(|d| d.api_base().to_string())
             .collect();
@@ -164,7 +165,7 @@ mod tests {
                 "https://sign.syngrafii.eu/api/v1",
             ]
         );
-        let acme = Datacenter::private("Acme-Legal").unwrap();
+        let acme = Region::private("Acme-Legal").unwrap();
         assert_eq!(
             acme.api_base().as_str(),
             "https://acme-legal.syngrafii.com/api/v1"
@@ -174,7 +175,7 @@ mod tests {
             "https://acme-legal.syngrafii.com/connect/authorize"
         );
         assert_eq!(
-            Datacenter::ProductionCa.token_url().as_str(),
+            Region::ProductionCa.token_url().as_str(),
             "https://sign.syngrafii.ca/connect/token"
         );
     }
@@ -194,24 +195,21 @@ mod tests {
             "ümlaut",
             &"a".repeat(64),
         ] {
-            let e = Datacenter::private(bad).unwrap_err();
+            let e = Region::private(bad).unwrap_err();
             assert_eq!(e.kind(), sdk_auth::ErrorKind::Config, "{bad}");
         }
-        assert!(Datacenter::private(&"a".repeat(63)).is_ok());
+        assert!(Region::private(&"a".repeat(63)).is_ok());
     }
 
     #[test]
     fn parses_names() {
+        assert_eq!("eu".parse::<Region>().unwrap(), Region::ProductionEu);
         assert_eq!(
-            "eu".parse::<Datacenter>().unwrap(),
-            Datacenter::ProductionEu
+            "private:acme".parse::<Region>().unwrap(),
+            Region::private("acme").unwrap()
         );
-        assert_eq!(
-            "private:acme".parse::<Datacenter>().unwrap(),
-            Datacenter::private("acme").unwrap()
-        );
-        assert!("private:a.b".parse::<Datacenter>().is_err());
-        assert!("mars".parse::<Datacenter>().is_err());
-        assert!("http://sign.syngrafii.com".parse::<Datacenter>().is_err());
+        assert!("private:a.b".parse::<Region>().is_err());
+        assert!("mars".parse::<Region>().is_err());
+        assert!("http://sign.syngrafii.com".parse::<Region>().is_err());
     }
 }

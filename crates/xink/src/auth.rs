@@ -182,6 +182,12 @@ pub struct ClientBuilder {
 }
 
 impl crate::Client {
+    /// A client from the environment alone: [`ENV_CLIENT_ID`] and [`ENV_CLIENT_SECRET`], the
+    /// data center found by discovery on the first call (`Client::builder().build()`).
+    pub fn from_env() -> Result<crate::Client, Error> {
+        Self::builder().build()
+    }
+
     /// A builder for a client.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
@@ -229,7 +235,10 @@ impl ClientBuilder {
         self
     }
 
-    /// The authorization server (default `https://auth.xink.io`): for proxies and tests.
+    /// The authorization server of the token and discovery requests (default
+    /// `https://auth.xink.io`, or the root of a [`Region::custom`]). To point everything at a
+    /// proxy or a fake, [`Region::custom`] is enough; this moves only the authorization server,
+    /// e.g. to exercise discovery against a fake.
     pub fn auth_url(mut self, url: impl Into<String>) -> Self {
         self.auth_url = Some(url.into());
         self
@@ -323,10 +332,13 @@ impl ClientBuilder {
                 )));
             }
         }
-        let auth_url = sdk_auth::http::parse_base_url(
-            self.auth_url.as_deref().unwrap_or(AUTH_URL),
-            "Xink auth URL",
-        )?;
+        // A custom region (a proxy, a fake) takes the token and discovery requests too, unless
+        // `auth_url` moves them.
+        let auth_url = match (&self.auth_url, &self.region) {
+            (Some(url), _) => sdk_auth::http::parse_base_url(url, "Xink auth URL")?,
+            (None, Region::Custom(url)) => url.clone(),
+            (None, _) => sdk_auth::http::parse_base_url(AUTH_URL, "Xink auth URL")?,
+        };
         let http = sdk_auth::http::client_from(
             self.http.unwrap_or_default(),
             concat!("xink-sdk/", env!("CARGO_PKG_VERSION")),

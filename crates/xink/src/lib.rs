@@ -66,8 +66,12 @@ pub use auth::{
     AuthState, ClientAuth, ClientBuilder, ClientId, ClientSecret, Credentials,
     DEFAULT_TOKEN_LIFETIME, ENV_CLIENT_ID, ENV_CLIENT_SECRET, PROVIDER, Scope,
 };
+/// The stream traits that consume every `*_stream` method.
+pub use futures::{Stream, StreamExt, TryStreamExt};
 pub use generated::*;
 pub use region::{AUTH_URL, Region};
+/// The HTTP client crate: `http_client` options take a [`reqwest::ClientBuilder`].
+pub use reqwest::{self, Method};
 /// The error of every call, generated or hand-written: provider, operation, kind, status,
 /// message, code, request id and attempts, with the cause as its `source()`.
 pub use sdk_auth::Error;
@@ -76,10 +80,6 @@ pub use sdk_auth::{
     RateLimit, RawRequest, RawResponse, RefreshPolicy, RefreshToken, RetryPolicy, StoredToken,
     Timeouts, Token, TokenStore,
 };
-/// The stream traits that consume every `*_stream` method.
-pub use futures::{Stream, StreamExt, TryStreamExt};
-/// The HTTP client crate: `http_client` options take a [`reqwest::ClientBuilder`].
-pub use reqwest::{self, Method};
 /// JSON: free-form answers are [`Value`]s; [`serde_json::json!`] builds free-form fields.
 pub use serde_json::{self, Value};
 /// URLs returned by the SDK (inputs take `&str`).

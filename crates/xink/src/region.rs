@@ -37,7 +37,10 @@ impl Region {
     pub const DATA_CENTERS: [Region; 5] =
         [Region::Eu, Region::Us, Region::Uk, Region::Ca, Region::Au];
 
-    /// A custom API root; it must be an absolute `https` URL (plain `http` only to loopback).
+    /// Every Xink request under one root: a proxy, a new data center, or a fake in tests. API
+    /// calls go to `<url>/api/1.0/…`, the token request to `<url>/OAuth/Token` (unless
+    /// `ClientBuilder::auth_url` says otherwise), and discovery is skipped. It must be an
+    /// absolute `https` URL (plain `http` only to loopback).
     pub fn custom(url: &str) -> Result<Self, Error> {
         sdk_auth::http::parse_base_url(url, "custom Xink API root").map(Region::Custom)
     }

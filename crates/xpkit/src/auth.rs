@@ -106,6 +106,12 @@ impl XpKit {
         XpKitBuilder::default()
     }
 
+    /// A handle from the environment alone: [`ENV_CLIENT_ID`], [`ENV_CLIENT_SECRET`] and
+    /// [`ENV_REGION`] (`XpKit::builder().build()` with nothing set; no network call).
+    pub fn from_env() -> Result<XpKit, Error> {
+        Self::builder().build()
+    }
+
     /// The region.
     pub fn region(&self) -> &Region {
         &self.region
@@ -242,6 +248,14 @@ impl XpKitBuilder {
     /// Builds the handle (no network call).
     pub fn build(self) -> Result<XpKit, Error> {
         self.build_inner().map_err(|e| e.with_provider(PROVIDER))
+    }
+
+    /// Builds the handle and fetches the region's token, so bad credentials fail here rather
+    /// than on the first call.
+    pub async fn connect(self) -> Result<XpKit, Error> {
+        let xpkit = self.build()?;
+        xpkit.tokens().get().await?;
+        Ok(xpkit)
     }
 
     fn build_inner(self) -> Result<XpKit, Error> {

@@ -35,7 +35,7 @@
 //!
 //! # Services
 //!
-//! `activities`, `alerts`, `auth_api` (feature `auth`), `catalogue`, `exports`, `health`,
+//! `activities`, `alerts`, `auth_api`, `catalogue`, `exports`, `health`,
 //! `identifications`, `jobs`, `moments`, `nfts`, `notifications`, `profiles`, `queues`,
 //! `resources`, `socialauth`, `souvenirs`, `vcc`: each module holds the generated `Client`
 //! (with `raw`, `list_page` and `list_stream`) and its `types`. The six multipart uploads and the
@@ -51,6 +51,31 @@
 //!
 //! [`UserLogin`]: authorization code with PKCE on the region's Auth API, for browser apps.
 
+// With every service feature off only the token handle and the login remain; the plumbing
+// the services share is then unused, and that is expected.
+#![cfg_attr(
+    not(any(
+        feature = "activities",
+        feature = "alerts",
+        feature = "auth_api",
+        feature = "catalogue",
+        feature = "exports",
+        feature = "health",
+        feature = "identifications",
+        feature = "jobs",
+        feature = "moments",
+        feature = "nfts",
+        feature = "notifications",
+        feature = "profiles",
+        feature = "queues",
+        feature = "resources",
+        feature = "socialauth",
+        feature = "souvenirs",
+        feature = "vcc"
+    )),
+    allow(dead_code, unused_imports)
+)]
+
 mod auth;
 mod manual;
 mod region;
@@ -60,10 +85,14 @@ pub use auth::{
     AuthState, ClientId, ClientSecret, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, LoginProvider,
     PROVIDER, REJECT_STATUSES, UserLogin, XpKit, XpKitBuilder,
 };
+/// The stream traits that consume every `*_stream` method.
+pub use futures::{Stream, StreamExt, TryStreamExt};
 pub use manual::FilePart;
 #[cfg(feature = "nfts")]
 pub use manual::NftMint;
 pub use region::{CustomBase, Region, Service};
+/// The HTTP client crate: `http_client` options take a [`reqwest::ClientBuilder`].
+pub use reqwest::{self, Method};
 /// The error of every call, generated or hand-written: provider, operation, kind, status,
 /// message, code, request id and attempts, with the cause as its `source()`.
 pub use sdk_auth::Error;
@@ -72,18 +101,14 @@ pub use sdk_auth::{
     RateLimit, RawRequest, RawResponse, RefreshPolicy, RefreshToken, RetryPolicy, StoredToken,
     Timeouts, Token, TokenStore,
 };
-/// The stream traits that consume every `*_stream` method.
-pub use futures::{Stream, StreamExt, TryStreamExt};
-/// The HTTP client crate: `http_client` options take a [`reqwest::ClientBuilder`].
-pub use reqwest::{self, Method};
 /// JSON: free-form answers are [`Value`]s; [`serde_json::json!`] builds free-form fields.
 pub use serde_json::{self, Value};
-/// URLs returned by the SDK (inputs take `&str`).
-pub use url::{self, Url};
 pub use stream::{
     Cursor, DEFAULT_MAX_EMPTY_PAGES, DEFAULT_MAX_PAGES, Filter, ListQuery, Order, PAGING_LIMIT,
     Page,
 };
+/// URLs returned by the SDK (inputs take `&str`).
+pub use url::{self, Url};
 
 macro_rules! services {
     ($( $feature:literal => $module:ident, $service:ident, $doc:literal; )*) => { $(
@@ -103,7 +128,7 @@ macro_rules! services {
 services! {
     "activities" => activities, Activities, "Activities API (`https://activities.<region>`).";
     "alerts" => alerts, Alerts, "Alerts API (`https://alerts.<region>`).";
-    "auth" => auth_api, Auth, "Auth API (`https://auth.<region>`): the logged-in user, invitations (tokens are handled by the SDK).";
+    "auth_api" => auth_api, Auth, "Auth API (`https://auth.<region>`): the logged-in user, invitations (tokens are handled by the SDK).";
     "catalogue" => catalogue, Catalogue, "Catalogue API (`https://catalogue.<region>`).";
     "exports" => exports, Exports, "Exports API (`https://exports.<region>`).";
     "health" => health, Health, "Health API (`https://health.<region>`).";

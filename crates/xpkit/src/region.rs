@@ -20,11 +20,11 @@ pub enum Region {
     /// China: `china.xpkit.cn`.
     China,
     /// Another base: either a base domain (`https://<service>.<domain>`), or, with
-    /// [`Region::single_origin`], one origin serving every service (a proxy; a fake in tests).
+    /// [`Region::custom`], one origin serving every service (a proxy; a fake in tests).
     Custom(CustomBase),
 }
 
-/// A custom base. Build it with [`Region::custom_domain`] or [`Region::single_origin`].
+/// A custom base. Build it with [`Region::custom_domain`] or [`Region::custom`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CustomBase {
     /// `https://<service>.<domain>`.
@@ -146,9 +146,10 @@ impl Region {
         Ok(Region::Custom(CustomBase::Domain(d)))
     }
 
-    /// One origin for every service (`<origin>/<service>/...`): a proxy, or a fake in tests.
+    /// Every service under one origin (`<origin>/<service>/...`, the token at
+    /// `<origin>/auth/api/token/`): a proxy, or a fake in tests.
     /// Must be `https` (plain `http` only to loopback).
-    pub fn single_origin(origin: &str) -> Result<Self, Error> {
+    pub fn custom(origin: &str) -> Result<Self, Error> {
         sdk_auth::http::parse_base_url(origin, "XPKit origin")
             .map(|u| Region::Custom(CustomBase::Origin(u)))
             .map_err(|e| e.with_provider(crate::auth::PROVIDER))
@@ -206,7 +207,7 @@ impl FromStr for Region {
             "apac" | "apac.xpkit.net" => Region::Apac,
             "emea" | "emea.xpkit.net" => Region::Emea,
             "china" | "china.xpkit.cn" => Region::China,
-            _ if t.contains("://") => Region::single_origin(t)?,
+            _ if t.contains("://") => Region::custom(t)?,
             other if other.contains('.') => Region::custom_domain(other)?,
             _ => {
                 return Err(Error::config(format!(
@@ -249,7 +250,7 @@ mod tests {
             Region::Amer.authorize_url().as_str(),
             "https://auth.amer.xpkit.net/authorize/"
         );
-        let origin = Region::single_origin("http://127.0.0.1:9").unwrap();
+        let origin = Region::custom("http://127.0.0.1:9").unwrap();
         assert_eq!(
             origin.service_url(Service::Jobs).as_str(),
             "http://127.0.0.1:9/jobs"

@@ -32,6 +32,13 @@ pub const PROVIDER: &str = "xref";
 /// How long a user has to come back from Xref's login page (Xref's codes live 5 minutes).
 pub const DEFAULT_STATE_TTL: Duration = Duration::from_secs(10 * 60);
 
+/// Environment variable holding the partner client id.
+pub const ENV_CLIENT_ID: &str = "XREF_CLIENT_ID";
+/// Environment variable holding the partner client secret.
+pub const ENV_CLIENT_SECRET: &str = "XREF_CLIENT_SECRET";
+/// Environment variable holding the registered redirect URL.
+pub const ENV_REDIRECT_URL: &str = "XREF_REDIRECT_URL";
+
 /// A partner registration: client id, client secret, and the registered redirect URL.
 #[derive(Clone, Debug)]
 pub struct XrefApp {
@@ -78,6 +85,26 @@ impl XrefApp {
             client_secret,
             redirect_url,
         })
+    }
+
+    /// The registration from the environment: [`ENV_CLIENT_ID`], [`ENV_CLIENT_SECRET`] and
+    /// [`ENV_REDIRECT_URL`]. A missing variable is a configuration error naming it.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`XrefApp::from_env`] with another source of variables (tests, a secrets manager).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let get = |name: &str| {
+            lookup(name)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or_else(|| Error::config(format!("{name} is not set")).with_provider(PROVIDER))
+        };
+        Self::new(
+            get(ENV_CLIENT_ID)?,
+            get(ENV_CLIENT_SECRET)?,
+            &get(ENV_REDIRECT_URL)?,
+        )
     }
 
     /// The registered redirect URL.

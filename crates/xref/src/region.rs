@@ -28,8 +28,15 @@ pub enum Region {
 }
 
 impl Region {
-    /// Custom hosts; both must be `https` (plain `http` only to loopback).
-    pub fn custom(login: &str, api: &str) -> Result<Self, Error> {
+    /// Both hosts at one origin: a proxy, or a fake in tests (the login paths `/connect/…` and
+    /// the API paths do not overlap). Must be `https` (plain `http` only to loopback).
+    pub fn custom(url: &str) -> Result<Self, Error> {
+        Self::custom_hosts(url, url)
+    }
+
+    /// A login host and an API host of your own; both must be `https` (plain `http` only to
+    /// loopback).
+    pub fn custom_hosts(login: &str, api: &str) -> Result<Self, Error> {
         Ok(Region::Custom {
             login: sdk_auth::http::parse_base_url(login, "Xref login URL")?,
             api: sdk_auth::http::parse_base_url(api, "Xref API URL")?,
@@ -67,7 +74,8 @@ mod tests {
             Region::Production.api_url().as_str(),
             "https://api-open.xref.com/"
         );
-        assert!(Region::custom("http://127.0.0.1:1", "http://127.0.0.1:2").is_ok());
-        assert!(Region::custom("http://login.example", "https://api.example").is_err());
+        assert!(Region::custom_hosts("http://127.0.0.1:1", "http://127.0.0.1:2").is_ok());
+        assert!(Region::custom("http://127.0.0.1:1").is_ok());
+        assert!(Region::custom_hosts("http://login.example", "https://api.example").is_err());
     }
 }

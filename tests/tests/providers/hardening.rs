@@ -16,7 +16,7 @@ type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 fn xpkit(fake: &FakeXpKit) -> xpkit_sdk::XpKit {
     xpkit_sdk::XpKit::builder()
         .credentials(CLIENT_ID, CANARY_SECRET)
-        .region(xpkit_sdk::Region::single_origin(fake.base()).expect("origin"))
+        .region(xpkit_sdk::Region::custom(fake.base()).expect("origin"))
         .retry(fast_retry())
         .build()
         .expect("xpkit")
@@ -24,7 +24,7 @@ fn xpkit(fake: &FakeXpKit) -> xpkit_sdk::XpKit {
 
 fn iinked_key(base: &str) -> iinked_sign_sdk::Client {
     iinked_sign_sdk::Client::builder()
-        .datacenter(iinked_sign_sdk::Datacenter::custom(base).expect("origin"))
+        .region(iinked_sign_sdk::Region::custom(base).expect("origin"))
         .api_key(sdk_tests::iinked::CANARY_API_KEY)
         .http_client(reqwest::Client::builder())
         .retry(fast_retry())
@@ -198,7 +198,7 @@ async fn xref_state_of_another_visitor_is_refused() -> Result {
         xref_sdk::XrefApp::new("partner-1", CANARY_SECRET, "https://p.example/cb")?,
         store.clone() as Arc<dyn TokenStore>,
     )?
-    .region(xref_sdk::Region::custom(fake.base(), fake.base())?);
+    .region(xref_sdk::Region::custom(fake.base())?);
     let attacker = xref.authorize_url()?;
     let victim = xref.authorize_url()?;
     // The attacker's callback URL (their state, their code) opened in the victim's browser.
@@ -242,7 +242,7 @@ async fn concurrent_clients_on_one_grant_refresh_once() -> Result {
     let clients: Vec<iinked_sign_sdk::Client> = (0..4)
         .map(|_| {
             iinked_sign_sdk::Client::builder()
-                .datacenter(iinked_sign_sdk::Datacenter::custom(fake.base()).expect("origin"))
+                .region(iinked_sign_sdk::Region::custom(fake.base()).expect("origin"))
                 .oauth(app(), store.clone(), "acct")
                 .build()
                 .expect("client")
@@ -300,7 +300,7 @@ async fn xpkit_empty_pages_and_page_limit_stop_the_stream() -> Result {
         .await;
     let xp = xpkit_sdk::XpKit::builder()
         .credentials(CLIENT_ID, CANARY_SECRET)
-        .region(xpkit_sdk::Region::single_origin(&server.base_url())?)
+        .region(xpkit_sdk::Region::custom(&server.base_url())?)
         .retry(fast_retry())
         .build()?;
     let activities = xp.activities();
@@ -363,7 +363,7 @@ async fn timeouts_bound_token_requests_with_a_user_builder_and_the_deadline() ->
     })
     .await;
     let login = xpkit_sdk::UserLogin::with_http(
-        xpkit_sdk::Region::single_origin(&slow.base_url())?,
+        xpkit_sdk::Region::custom(&slow.base_url())?,
         "public-app",
         "http://127.0.0.1:9/cb",
         xpkit_sdk::LoginProvider::XpKit,
@@ -474,7 +474,7 @@ async fn a_panicking_fetch_is_an_error_and_the_next_call_recovers() -> Result {
     let client = xref_sdk::Client::builder()
         .account("acct")
         .store(store as Arc<dyn TokenStore>)
-        .region(xref_sdk::Region::custom(fake.base(), fake.base())?)
+        .region(xref_sdk::Region::custom(fake.base())?)
         .build()?;
     let e: sdk_auth::Error = client.check_auth().send().await.unwrap_err().into();
     assert_eq!(e.code(), Some(sdk_auth::FETCH_PANICKED), "{e}");
@@ -562,10 +562,7 @@ async fn a_token_stored_by_one_provider_is_not_used_by_another() -> Result {
         xref_sdk::XrefApp::new("partner-1", CANARY_SECRET, "https://p.example/cb")?,
         store.clone(),
     )?
-    .region(xref_sdk::Region::custom(
-        xref_fake.base(),
-        xref_fake.base(),
-    )?);
+    .region(xref_sdk::Region::custom(xref_fake.base())?);
     let auth = xref.authorize_url()?;
     let query = format!(
         "state={}&code={}same",
@@ -574,7 +571,7 @@ async fn a_token_stored_by_one_provider_is_not_used_by_another() -> Result {
     );
     xref.handle_callback(&query, auth.state()).await?;
     let client = iinked_sign_sdk::Client::builder()
-        .datacenter(iinked_sign_sdk::Datacenter::custom(iinked.base())?)
+        .region(iinked_sign_sdk::Region::custom(iinked.base())?)
         .oauth(
             iinked_sign_sdk::OAuthApp::new("app", "https://app.example/cb"),
             store.clone(),

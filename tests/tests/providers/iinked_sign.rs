@@ -3,8 +3,8 @@
 
 use iinked_sign_sdk::webhook::{self, Event};
 use iinked_sign_sdk::{
-    Client, Datacenter, ErrorKind, FileUpload, InMemoryTokenStore, OAuthApp, OAuthFlow,
-    StoredToken, TokenStore, types,
+    Client, ErrorKind, FileUpload, InMemoryTokenStore, OAuthApp, OAuthFlow, Region, StoredToken,
+    TokenStore, types,
 };
 use sdk_tests::iinked::{CANARY_API_KEY, CANARY_REFRESH_PREFIX, FakeIinked, GOOD_CODE, PACKAGE_ID};
 use sdk_tests::{CANARY_SECRET, CANARY_TOKEN_PREFIX, Canned, Recorded};
@@ -34,13 +34,13 @@ fn form(r: &Recorded) -> HashMap<String, String> {
     r.form().into_iter().collect()
 }
 
-fn datacenter(fake: &FakeIinked) -> Datacenter {
-    Datacenter::custom(fake.base()).expect("loopback origin")
+fn datacenter(fake: &FakeIinked) -> Region {
+    Region::custom(fake.base()).expect("loopback origin")
 }
 
 fn key_client(fake: &FakeIinked) -> Client {
     Client::builder()
-        .datacenter(datacenter(fake))
+        .region(datacenter(fake))
         .api_key(CANARY_API_KEY)
         .retry(sdk_tests::fast_retry())
         .build()
@@ -64,7 +64,7 @@ async fn authorize(fake: &FakeIinked, store: Arc<InMemoryTokenStore>) -> Result<
     .expect("url");
     flow.complete(pending, &redirect, "customer-42").await?;
     Client::builder()
-        .datacenter(datacenter(fake))
+        .region(datacenter(fake))
         .oauth(app(), store as Arc<dyn TokenStore>, "customer-42")
         .retry(sdk_tests::fast_retry())
         .build()
@@ -147,7 +147,7 @@ async fn api_key_header_on_every_call_and_never_a_bearer() -> Result {
 async fn api_key_401_is_final() -> Result {
     let fake = FakeIinked::start().await;
     let client = Client::builder()
-        .datacenter(datacenter(&fake))
+        .region(datacenter(&fake))
         .api_key("canary-apikey-wrong")
         .build()?;
     let err: iinked_sign_sdk::Error = client
@@ -270,7 +270,7 @@ async fn oauth_authorize_exchange_and_bearer_calls() -> Result {
     );
 
     let client = Client::builder()
-        .datacenter(datacenter(&fake))
+        .region(datacenter(&fake))
         .oauth(app(), store.clone() as Arc<dyn TokenStore>, "customer-42")
         .build()?;
     client.get_package().package_id(PACKAGE_ID).send().await?;
@@ -321,7 +321,7 @@ async fn expired_stored_token_is_refreshed_and_rotation_written_back() -> Result
         )
         .await?;
     let client = Client::builder()
-        .datacenter(datacenter(&fake))
+        .region(datacenter(&fake))
         .oauth(
             app().client_auth(iinked_sign_sdk::ClientAuth::BasicAuth),
             store.clone() as Arc<dyn TokenStore>,
@@ -465,7 +465,7 @@ async fn revoked_refresh_token_needs_reauthorization() -> Result {
         .await?;
     let before = fake.api_requests().len();
     let client = Client::builder()
-        .datacenter(datacenter(&fake))
+        .region(datacenter(&fake))
         .oauth(app(), store as Arc<dyn TokenStore>, "gone")
         .build()?;
     let err: iinked_sign_sdk::Error = client
@@ -486,7 +486,7 @@ async fn revoked_refresh_token_needs_reauthorization() -> Result {
 
     // And with nothing stored at all.
     let client = Client::builder()
-        .datacenter(datacenter(&fake))
+        .region(datacenter(&fake))
         .oauth(
             app(),
             Arc::new(InMemoryTokenStore::new()) as Arc<dyn TokenStore>,

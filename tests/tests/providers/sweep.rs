@@ -110,9 +110,9 @@ async fn canaries_never_reach_logs_debug_display_or_errors() {
 
     // iinked Sign: key mode, OAuth code exchange with PKCE, refresh after 401, revoked refresh.
     let fake = FakeIinked::start().await;
-    let dc = iinked_sign_sdk::Datacenter::custom(fake.base()).expect("dc");
+    let dc = iinked_sign_sdk::Region::custom(fake.base()).expect("dc");
     let key = iinked_sign_sdk::Client::builder()
-        .datacenter(dc.clone())
+        .region(dc.clone())
         .api_key(CANARY_API_KEY)
         .retry(fast_retry())
         .build()
@@ -149,7 +149,7 @@ async fn canaries_never_reach_logs_debug_display_or_errors() {
         .await
         .expect("exchange");
     let oauth = iinked_sign_sdk::Client::builder()
-        .datacenter(dc)
+        .region(dc)
         .oauth(app, store.clone(), "acct")
         .retry(fast_retry())
         .build()
@@ -191,7 +191,7 @@ async fn canaries_never_reach_logs_debug_display_or_errors() {
         xstore.clone(),
     )
     .expect("connector")
-    .region(xref_sdk::Region::custom(fake.base(), fake.base()).expect("region"))
+    .region(xref_sdk::Region::custom(fake.base()).expect("region"))
     .retry(fast_retry());
     let url = xref.authorize_url().expect("url");
     let state: String = url
@@ -218,7 +218,7 @@ async fn canaries_never_reach_logs_debug_display_or_errors() {
     let fake = FakeXpKit::start().await;
     let xp = xpkit_sdk::XpKit::builder()
         .credentials(CLIENT_ID, CANARY_SECRET)
-        .region(xpkit_sdk::Region::single_origin(fake.base()).expect("origin"))
+        .region(xpkit_sdk::Region::custom(fake.base()).expect("origin"))
         .retry(fast_retry())
         .build()
         .expect("xpkit");

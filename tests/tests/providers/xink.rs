@@ -541,8 +541,12 @@ async fn api_error_answers_keep_status_message_and_request_id() -> Result {
         "xink: get_employee_fields: api error (HTTP 404): No HTTP resource was found that matches the request URI. [request id req-404]"
     );
     // A builder missing a required parameter is a configuration error, not a panic.
-    let err: xink_sdk::Error = client.list_employees().send().await.unwrap_err().into();
+    let err = client.get_employee_fields().send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
+    assert_eq!(
+        err.to_string(),
+        "xink: get_employee_fields: configuration error: email was not initialized"
+    );
     Ok(())
 }
 

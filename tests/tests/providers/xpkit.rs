@@ -22,7 +22,7 @@ fn no_canary(text: &str) {
 fn xpkit(fake: &FakeXpKit) -> XpKit {
     XpKit::builder()
         .credentials(CLIENT_ID, CANARY_SECRET)
-        .region(Region::single_origin(fake.base()).expect("origin"))
+        .region(Region::custom(fake.base()).expect("origin"))
         .retry(sdk_tests::fast_retry())
         .build()
         .expect("xpkit")
@@ -545,7 +545,7 @@ async fn user_token_cannot_be_refreshed() -> Result {
     xpkit(&fake).jobs().list_jobs().send().await?;
     let token = xpkit_sdk::Token::new(fake.issued()[0].clone());
     let user = XpKit::builder()
-        .region(Region::single_origin(fake.base())?)
+        .region(Region::custom(fake.base())?)
         .user_token(&token)
         .build()?;
     user.profiles()
@@ -679,7 +679,7 @@ async fn canary_secrets_never_appear_in_debug_display_or_errors() -> Result {
 #[tokio::test]
 async fn user_login_with_pkce() -> Result {
     let fake = FakeXpKit::start().await;
-    let region = Region::single_origin(fake.base())?;
+    let region = Region::custom(fake.base())?;
     let login = xpkit_sdk::UserLogin::new(
         region.clone(),
         "public-app",

@@ -25,7 +25,7 @@ fn connector(fake: &FakeXref, store: Arc<InMemoryTokenStore>) -> Connector {
     let app = XrefApp::new("partner-1", CANARY_SECRET, REDIRECT).expect("app");
     Connector::new(app, store as Arc<dyn TokenStore>)
         .expect("connector")
-        .region(Region::custom(fake.base(), fake.base()).expect("region"))
+        .region(Region::custom(fake.base()).expect("region"))
         .retry(sdk_tests::fast_retry())
 }
 
