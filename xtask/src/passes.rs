@@ -339,6 +339,15 @@ pub fn unify_errors(file: &mut syn::File) -> Result<(), String> {
                 let Some((_, items)) = &mut m.content else {
                     continue;
                 };
+                for item in items.iter_mut() {
+                    // An operation set that uses only shared or primitive types leaves
+                    // progenitor's `use super::types` unused.
+                    if let syn::Item::Use(u) = item
+                        && quote!(#u).to_string().replace(' ', "") == "usesuper::types;"
+                    {
+                        u.attrs.push(syn::parse_quote!(#[allow(unused_imports)]));
+                    }
+                }
                 for item in items {
                     let syn::Item::Impl(imp) = item else { continue };
                     for it in &mut imp.items {
@@ -721,6 +730,519 @@ fn free_form_impls(st: &syn::ItemStruct) -> Vec<syn::Item> {
     } else {
         Vec::new()
     }
+}
+
+/// The Rust name typify gives a schema name.
+pub fn type_name(schema: &str) -> String {
+    heck::ToUpperCamelCase::to_upper_camel_case(schema)
+}
+
+/// The schemas of `shared_spec` that `spec` uses from it: each must be defined in `spec`
+/// identically (a copy that drifted is an error naming it). Returns their Rust names.
+pub fn shared_schemas(
+    file: &str,
+    spec: &Value,
+    shared_file: &str,
+    shared_spec: &Value,
+) -> Result<Vec<String>, String> {
+    let schemas = |v: &Value| {
+        v.pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let own = schemas(spec);
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (name, shared) in schemas(shared_spec) {
+        match own.get(&name) {
+            Some(mine) if *mine == shared => out.push(type_name(&name)),
+            Some(_) => problems.push(format!(
+                "{file}: schema {name} differs from the shared definition in {shared_file} (copy it from there)"
+            )),
+            None => problems.push(format!(
+                "{file}: schema {name} of {shared_file} is missing (every service defines the shared schemas)"
+            )),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// Re-exports the shared types from the service's `types` module, so `types::XpKitResource`
+/// still names them (the same type in every service).
+pub fn reexport_shared(file: &mut syn::File, names: &[String]) {
+    if names.is_empty() {
+        return;
+    }
+    let idents: Vec<Ident> = names
+        .iter()
+        .map(|n| Ident::new(n, Span::call_site()))
+        .collect();
+    for item in &mut file.items {
+        let syn::Item::Mod(m) = item else { continue };
+        if m.ident != "types" {
+            continue;
+        }
+        if let Some((_, items)) = &mut m.content {
+            items.insert(
+                0,
+                syn::parse_quote! {
+                    /// Shared by every XPKit service (one type, not a copy per service).
+                    pub use crate::common::types::{#(#idents),*};
+                },
+            );
+        }
+    }
+}
+
+/// How one list operation pages (the operation's `x-paging` extension).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Paging {
+    /// XPKit: the `list_*` path with a `ListQuery`, following `next_token`, else `next`.
+    Cursor {
+        /// The operation's URL path, `{param}` placeholders included.
+        path: String,
+        /// The path parameters, in order (snake case).
+        params: Vec<String>,
+        /// The document view the items decode into (Rust type name), or a free-form map.
+        document: Option<String>,
+    },
+    /// iinked Sign: a JSON body with an offset field; the answer has the items and maybe a total.
+    SkipTake {
+        /// The request body type.
+        body: String,
+        /// The body's offset field.
+        skip: String,
+        /// The answer's items field.
+        items: String,
+        /// The items' type.
+        item: String,
+        /// The answer's total field, if any.
+        total: Option<String>,
+    },
+    /// Xink: offset and limit parameters; the answer's items are found by shape.
+    OffsetLimit {
+        /// The offset parameter.
+        offset: String,
+        /// The limit parameter.
+        limit: String,
+    },
+}
+
+/// One operation that gets a `<operation>_stream` method.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PagingOperation {
+    /// Snake-case operation id.
+    pub operation: String,
+    /// How it pages.
+    pub paging: Paging,
+}
+
+/// Reads `x-paging` from every operation:
+///
+/// ```yaml
+/// x-paging: {style: cursor, document: Activity}            # XPKit (document optional)
+/// x-paging: {style: skip-take, skip: skip, items: items, total: total}   # iinked Sign
+/// x-paging: {style: offset-limit, offset: offset, limit: limit}           # Xink
+/// ```
+pub fn paging_operations(spec: &Value) -> Result<Vec<PagingOperation>, String> {
+    let mut out = Vec::new();
+    let Some(paths) = spec.get("paths").and_then(Value::as_object) else {
+        return Ok(out);
+    };
+    let schemas = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let schema_ref = |v: Option<&Value>| -> Option<String> {
+        v?.get("$ref")?
+            .as_str()?
+            .strip_prefix("#/components/schemas/")
+            .map(str::to_owned)
+    };
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        for (method, op) in item {
+            if !crate::lint::METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let Some(x) = op.get("x-paging") else {
+                continue;
+            };
+            let id = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let fail = |m: &str| format!("operation {id}: x-paging: {m}");
+            let field = |k: &str| -> Result<String, String> {
+                x.get(k)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .ok_or_else(|| fail(&format!("`{k}` is required")))
+            };
+            let success = op
+                .get("responses")
+                .and_then(Value::as_object)
+                .and_then(|r| r.iter().find(|(c, _)| c.starts_with('2')).map(|(_, v)| v))
+                .and_then(|r| r.pointer("/content/application~1json/schema"));
+            let paging = match x.get("style").and_then(Value::as_str) {
+                Some("cursor") => {
+                    let document = match x.get("document") {
+                        None | Some(Value::Null) => None,
+                        Some(Value::String(d)) if schemas.contains_key(d) => Some(type_name(d)),
+                        Some(other) => {
+                            return Err(fail(&format!(
+                                "document {other} is not a schema of this spec"
+                            )));
+                        }
+                    };
+                    let params = path
+                        .split('/')
+                        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                        .map(crate::lint::snake_case)
+                        .collect();
+                    Paging::Cursor {
+                        path: path.clone(),
+                        params,
+                        document,
+                    }
+                }
+                Some("skip-take") => {
+                    let body =
+                        schema_ref(op.pointer("/requestBody/content/application~1json/schema"))
+                            .ok_or_else(|| fail("the request body must be a `$ref` to a schema"))?;
+                    let answer = schema_ref(success)
+                        .ok_or_else(|| fail("the success answer must be a `$ref` to a schema"))?;
+                    let (skip, items) = (field("skip")?, field("items")?);
+                    let total = x.get("total").and_then(Value::as_str).map(str::to_owned);
+                    let prop = |schema: &str, name: &str| {
+                        schemas
+                            .get(schema)
+                            .and_then(|s| s.pointer(&format!("/properties/{name}")))
+                            .cloned()
+                    };
+                    let is_int = |v: Option<Value>| {
+                        v.and_then(|v| v.get("type").cloned()) == Some(Value::from("integer"))
+                    };
+                    if !is_int(prop(&body, &skip)) {
+                        return Err(fail(&format!("{body}.{skip} must be an integer property")));
+                    }
+                    if let Some(t) = &total
+                        && !is_int(prop(&answer, t))
+                    {
+                        return Err(fail(&format!("{answer}.{t} must be an integer property")));
+                    }
+                    let required = |schema: &str, name: &str| {
+                        schemas
+                            .get(schema)
+                            .and_then(|s| s.get("required"))
+                            .and_then(Value::as_array)
+                            .is_some_and(|r| r.iter().any(|n| n == name))
+                    };
+                    if required(&body, &skip)
+                        || total.as_ref().is_some_and(|t| required(&answer, t))
+                    {
+                        return Err(fail("the offset and total fields must be optional"));
+                    }
+                    let item = prop(&answer, &items)
+                        .filter(|_| required(&answer, &items))
+                        .and_then(|p| schema_ref(p.get("items")))
+                        .ok_or_else(|| {
+                            fail(&format!(
+                                "{answer}.{items} must be a required array of `$ref` items"
+                            ))
+                        })?;
+                    Paging::SkipTake {
+                        body: type_name(&body),
+                        skip: crate::lint::snake_case(&skip),
+                        items: crate::lint::snake_case(&items),
+                        item: type_name(&item),
+                        total: total.map(|t| crate::lint::snake_case(&t)),
+                    }
+                }
+                Some("offset-limit") => Paging::OffsetLimit {
+                    offset: crate::lint::snake_case(&field("offset")?),
+                    limit: crate::lint::snake_case(&field("limit")?),
+                },
+                _ => return Err(fail("`style` must be cursor, skip-take or offset-limit")),
+            };
+            out.push(PagingOperation {
+                operation: crate::lint::snake_case(id),
+                paging,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// One `impl Client` with a `<operation>_stream` method per paging operation, each returning
+/// `::sdk_auth::Paged` (the bounds of every stream: page count, empty pages, repeated cursor).
+pub fn paging_streams(operations: &[PagingOperation]) -> Result<Vec<syn::Item>, String> {
+    if operations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut methods: Vec<TokenStream> = Vec::new();
+    for op in operations {
+        let name = &op.operation;
+        let stream = Ident::new(&format!("{name}_stream"), Span::call_site());
+        let call = Ident::new(name, Span::call_site());
+        let doc_link = format!("Every item of [`Client::{name}`], page after page, as one stream.");
+        match &op.paging {
+            Paging::Cursor {
+                path,
+                params,
+                document,
+            } => {
+                let item: TokenStream = match document {
+                    Some(d) => {
+                        let d = Ident::new(d, Span::call_site());
+                        quote!(types::#d)
+                    }
+                    None => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+                };
+                let args: Vec<Ident> = params
+                    .iter()
+                    .map(|p| Ident::new(p, Span::call_site()))
+                    .collect();
+                let names: Vec<&String> = params.iter().collect();
+                let mut template = String::new();
+                for seg in path.split('/').filter(|s| !s.is_empty()) {
+                    template.push('/');
+                    template.push_str(if seg.starts_with('{') { "{}" } else { seg });
+                }
+                let view = match document {
+                    Some(d) => format!("the `{d}` view of each document"),
+                    None => "each document as free-form JSON (no view is documented)".to_owned(),
+                };
+                let doc2 = format!(
+                    "Filters, ordering and page size come from `query`; items are [`crate::Resource`]s holding {view}."
+                );
+                let path_expr = if params.is_empty() {
+                    quote!(::std::result::Result::<::std::string::String, ::std::string::String>::Ok(#template.to_owned()))
+                } else {
+                    quote! {
+                        (|| -> ::std::result::Result<::std::string::String, ::std::string::String> {
+                            Ok(format!(#template, #(::sdk_auth::http::path_segment(#names, #args)?),*))
+                        })()
+                    }
+                };
+                methods.push(quote! {
+                    #[doc = #doc_link]
+                    #[doc = ""]
+                    #[doc = #doc2]
+                    pub fn #stream<'a>(
+                        &'a self,
+                        #(#args: &str,)*
+                        query: crate::ListQuery,
+                    ) -> ::sdk_auth::Paged<'a, crate::Resource<#item>> {
+                        crate::stream::typed(self, &self.inner.hooks, #name, #path_expr, query)
+                    }
+                });
+            }
+            Paging::SkipTake {
+                body,
+                skip,
+                items,
+                item,
+                total,
+            } => {
+                let body = Ident::new(body, Span::call_site());
+                let item = Ident::new(item, Span::call_site());
+                let skip = Ident::new(skip, Span::call_site());
+                let items = Ident::new(items, Span::call_site());
+                let more = match total {
+                    Some(t) => {
+                        let t = Ident::new(t, Span::call_site());
+                        quote!(page.#t.is_none_or(|total| end < total))
+                    }
+                    None => quote!(true),
+                };
+                let doc2 = format!(
+                    "The request's `{skip}` is where the stream starts (default 0); each next page starts after the items received, until a page is empty{}.",
+                    if total.is_some() {
+                        " or the total is reached"
+                    } else {
+                        ""
+                    }
+                );
+                methods.push(quote! {
+                    #[doc = #doc_link]
+                    #[doc = ""]
+                    #[doc = #doc2]
+                    pub fn #stream(&self, request: types::#body) -> ::sdk_auth::Paged<'_, types::#item> {
+                        ::sdk_auth::Paged::new(crate::PROVIDER, #name, move |cursor: Option<i64>| {
+                            let mut body = request.clone();
+                            let start = cursor.unwrap_or_else(|| body.#skip.unwrap_or(0));
+                            body.#skip = Some(start);
+                            async move {
+                                let page = self.#call().body(body).send().await?.into_inner();
+                                let count = i64::try_from(page.#items.len()).unwrap_or(i64::MAX);
+                                let end = start.saturating_add(count);
+                                let next = (count > 0 && #more).then_some(end);
+                                Ok(::sdk_auth::PageOf { items: page.#items, next })
+                            }
+                        })
+                    }
+                });
+            }
+            Paging::OffsetLimit { offset, limit } => {
+                let offset = Ident::new(offset, Span::call_site());
+                let limit_ident = Ident::new(limit, Span::call_site());
+                let doc2 = format!(
+                    "`{limit}` items a page from `{offset}` 0; the next page starts after the items received, until a page brings fewer than `{limit}`. The answer's shape is not documented: its items are the answer itself when it is an array, or its only array member."
+                );
+                methods.push(quote! {
+                    #[doc = #doc_link]
+                    #[doc = ""]
+                    #[doc = #doc2]
+                    pub fn #stream(&self, #limit_ident: i32) -> ::sdk_auth::Paged<'_, ::serde_json::Value> {
+                        ::sdk_auth::Paged::new(crate::PROVIDER, #name, move |cursor: Option<i32>| async move {
+                            if #limit_ident < 1 {
+                                return Err(::sdk_auth::Error::config(concat!("the page size `", #limit, "` must be at least 1"))
+                                    .with_provider(crate::PROVIDER)
+                                    .with_operation(#name));
+                            }
+                            let #offset = cursor.unwrap_or(0);
+                            let page = self.#call().#offset(#offset).#limit_ident(#limit_ident).send().await?.into_inner();
+                            let items = ::sdk_auth::paging::json_array_items(page.into(), crate::PROVIDER, #name)?;
+                            let count = i32::try_from(items.len()).unwrap_or(i32::MAX);
+                            let next = (count >= #limit_ident).then(|| #offset.saturating_add(count));
+                            Ok(::sdk_auth::PageOf { items, next })
+                        })
+                    }
+                });
+            }
+        }
+    }
+    let item: syn::Item = syn::parse2(quote! {
+        /// Paging streams: every list operation as one stream of typed items.
+        impl Client {
+            #(#methods)*
+        }
+    })
+    .map_err(|e| format!("paging streams do not parse: {e}"))?;
+    Ok(vec![item])
+}
+
+/// `operation → Accept value` for the streamed (non-JSON) answers: their media types, joined,
+/// as the providers' own SDKs send them (progenitor adds no `Accept` for non-JSON answers).
+pub fn stream_accept(spec: &Value) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Some(paths) = spec.get("paths").and_then(Value::as_object) else {
+        return out;
+    };
+    for item in paths.values().filter_map(Value::as_object) {
+        for (method, op) in item {
+            if !crate::lint::METHODS.contains(&method.as_str()) || crate::lint::is_manual(op) {
+                continue;
+            }
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let mut types: Vec<String> = op
+                .get("responses")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .filter(|(code, _)| code.starts_with('2'))
+                .filter_map(|(_, r)| r.get("content").and_then(Value::as_object))
+                .flat_map(|c| c.keys().cloned())
+                .collect();
+            types.sort();
+            types.dedup();
+            if !types.is_empty() && !types.iter().any(|t| t == "application/json") {
+                out.insert(crate::lint::snake_case(id), types.join(", "));
+            }
+        }
+    }
+    out
+}
+
+/// Adds `Accept: <media types>` to the requests of the operations in `accept`.
+pub fn accept_streamed(
+    file: &mut syn::File,
+    accept: &BTreeMap<String, String>,
+) -> Result<(), String> {
+    let mut done = BTreeSet::new();
+    for item in &mut file.items {
+        let syn::Item::Mod(m) = item else { continue };
+        if m.ident != "builder" {
+            continue;
+        }
+        let Some((_, items)) = &mut m.content else {
+            continue;
+        };
+        for item in items {
+            let syn::Item::Impl(imp) = item else { continue };
+            for it in &mut imp.items {
+                let syn::ImplItem::Fn(f) = it else { continue };
+                if f.sig.ident != "send" {
+                    continue;
+                }
+                let Some(op) = operation_id(&f.block) else {
+                    continue;
+                };
+                let Some(value) = accept.get(&op) else {
+                    continue;
+                };
+                let block = &f.block;
+                let tokens = add_accept(quote!(#block), value);
+                f.block = syn::parse2(tokens).map_err(|e| format!("{op}: Accept pass: {e}"))?;
+                done.insert(op);
+            }
+        }
+    }
+    for op in accept.keys() {
+        if !done.contains(op) {
+            return Err(format!(
+                "operation {op}: no generated request to add `Accept` to"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `. headers (header_map)` → `. header (ACCEPT, …) . headers (header_map)`.
+fn add_accept(tokens: TokenStream, value: &str) -> TokenStream {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(trees.len());
+    let mut i = 0;
+    while i < trees.len() {
+        match &trees[i] {
+            TokenTree::Punct(p)
+                if p.as_char() == '.'
+                    && matches!(trees.get(i + 1), Some(TokenTree::Ident(id)) if id == "headers")
+                    && matches!(trees.get(i + 2), Some(TokenTree::Group(g)) if g.stream().to_string() == "header_map") =>
+            {
+                out.extend(quote! {
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static(#value),
+                    )
+                });
+                out.push(trees[i].clone());
+                i += 1;
+            }
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), add_accept(g.stream(), value));
+                group.set_span(g.span());
+                out.push(TokenTree::Group(group));
+                i += 1;
+            }
+            other => {
+                out.push(other.clone());
+                i += 1;
+            }
+        }
+    }
+    out.into_iter().collect()
 }
 
 #[cfg(test)]

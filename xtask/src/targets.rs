@@ -13,6 +13,12 @@ pub struct Target {
     pub output: &'static str,
     /// The client's inner type (`with_inner_type`): the provider's auth state.
     pub inner_type: &'static str,
+    /// A spec whose component schemas this target shares instead of generating its own copy:
+    /// each must be defined identically in this target's spec, and the generated code uses
+    /// `crate::common::types::<Name>`.
+    pub shared: Option<&'static str>,
+    /// Generate only the `types` module (the shared types themselves; no client).
+    pub types_only: bool,
 }
 
 /// Every target, in generation order.
@@ -23,6 +29,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xink",
         output: "crates/xink/src/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: None,
+        types_only: false,
     },
     Target {
         name: "iinked-sign",
@@ -30,6 +38,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/iinked-sign",
         output: "crates/iinked-sign/src/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: None,
+        types_only: false,
     },
     Target {
         name: "xref",
@@ -37,6 +47,17 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xref",
         output: "crates/xref/src/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: None,
+        types_only: false,
+    },
+    Target {
+        name: "xpkit/common",
+        spec: "specs/xpkit/common.yaml",
+        krate: "crates/xpkit",
+        output: "crates/xpkit/src/common/generated.rs",
+        inner_type: "crate::auth::AuthState",
+        shared: None,
+        types_only: true,
     },
     Target {
         name: "xpkit/activities",
@@ -44,6 +65,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xpkit",
         output: "crates/xpkit/src/activities/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: Some("specs/xpkit/common.yaml"),
+        types_only: false,
     },
     Target {
         name: "xpkit/alerts",
@@ -51,6 +74,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xpkit",
         output: "crates/xpkit/src/alerts/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: Some("specs/xpkit/common.yaml"),
+        types_only: false,
     },
     Target {
         name: "xpkit/auth",
@@ -58,6 +83,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xpkit",
         output: "crates/xpkit/src/auth_api/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: Some("specs/xpkit/common.yaml"),
+        types_only: false,
     },
     Target {
         name: "xpkit/catalogue",
@@ -65,6 +92,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xpkit",
         output: "crates/xpkit/src/catalogue/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: Some("specs/xpkit/common.yaml"),
+        types_only: false,
     },
     Target {
         name: "xpkit/exports",
@@ -72,6 +101,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xpkit",
         output: "crates/xpkit/src/exports/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: Some("specs/xpkit/common.yaml"),
+        types_only: false,
     },
     Target {
         name: "xpkit/health",
@@ -79,6 +110,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xpkit",
         output: "crates/xpkit/src/health/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: Some("specs/xpkit/common.yaml"),
+        types_only: false,
     },
     Target {
         name: "xpkit/identifications",
@@ -86,6 +119,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xpkit",
         output: "crates/xpkit/src/identifications/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: Some("specs/xpkit/common.yaml"),
+        types_only: false,
     },
     Target {
         name: "xpkit/jobs",
@@ -93,6 +128,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xpkit",
         output: "crates/xpkit/src/jobs/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: Some("specs/xpkit/common.yaml"),
+        types_only: false,
     },
     Target {
         name: "xpkit/moments",
@@ -100,6 +137,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xpkit",
         output: "crates/xpkit/src/moments/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: Some("specs/xpkit/common.yaml"),
+        types_only: false,
     },
     Target {
         name: "xpkit/nfts",
@@ -107,6 +146,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xpkit",
         output: "crates/xpkit/src/nfts/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: Some("specs/xpkit/common.yaml"),
+        types_only: false,
     },
     Target {
         name: "xpkit/notifications",
@@ -114,6 +155,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xpkit",
         output: "crates/xpkit/src/notifications/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: Some("specs/xpkit/common.yaml"),
+        types_only: false,
     },
     Target {
         name: "xpkit/profiles",
@@ -121,6 +164,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xpkit",
         output: "crates/xpkit/src/profiles/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: Some("specs/xpkit/common.yaml"),
+        types_only: false,
     },
     Target {
         name: "xpkit/queues",
@@ -128,6 +173,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xpkit",
         output: "crates/xpkit/src/queues/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: Some("specs/xpkit/common.yaml"),
+        types_only: false,
     },
     Target {
         name: "xpkit/resources",
@@ -135,6 +182,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xpkit",
         output: "crates/xpkit/src/resources/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: Some("specs/xpkit/common.yaml"),
+        types_only: false,
     },
     Target {
         name: "xpkit/socialauth",
@@ -142,6 +191,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xpkit",
         output: "crates/xpkit/src/socialauth/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: Some("specs/xpkit/common.yaml"),
+        types_only: false,
     },
     Target {
         name: "xpkit/souvenirs",
@@ -149,6 +200,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xpkit",
         output: "crates/xpkit/src/souvenirs/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: Some("specs/xpkit/common.yaml"),
+        types_only: false,
     },
     Target {
         name: "xpkit/vcc",
@@ -156,6 +209,8 @@ pub const TARGETS: &[Target] = &[
         krate: "crates/xpkit",
         output: "crates/xpkit/src/vcc/generated.rs",
         inner_type: "crate::auth::AuthState",
+        shared: Some("specs/xpkit/common.yaml"),
+        types_only: false,
     },
 ];
 
@@ -199,8 +254,8 @@ mod tests {
         assert_eq!(select(&["iinked-sign".to_owned()]).unwrap().len(), 1);
         assert_eq!(
             select(&["xpkit".to_owned()]).unwrap().len(),
-            17,
-            "a provider selects its services"
+            18,
+            "a provider selects its services and their shared types"
         );
         assert_eq!(select(&["xpkit/jobs".to_owned()]).unwrap().len(), 1);
         let xink = select(&["xink".to_owned()]).unwrap();

@@ -72,6 +72,7 @@ mod hooks;
 pub mod http;
 mod oauth;
 mod optional;
+pub mod paging;
 mod raw;
 mod retry;
 mod secret;
@@ -89,6 +90,7 @@ pub use oauth::{
     StoredTokenSource,
 };
 pub use optional::{IntoOptional, object_from_value};
+pub use paging::{PageOf, Paged};
 pub use raw::{Multipart, RAW_OPERATION, RawRequest, RawResponse};
 pub use retry::{RateLimit, RetryPolicy, Timeouts, retry_after};
 pub use secret::{AccessToken, ApiKey, ClientId, ClientSecret, Redactor, RefreshToken};

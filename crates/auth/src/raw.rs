@@ -364,15 +364,14 @@ where
         let mut request = self
             .build(&body)
             .map_err(|e| e.with_provider(self.hooks.provider().to_owned()))?;
-        self.client
-            .pre::<()>(&mut request, &info)
-            .await
-            .map_err(Error::from)?;
-        let result = self.client.exec(request, &info).await;
-        self.client
-            .post::<()>(&result, &info)
-            .await
-            .map_err(Error::from)?;
+        // The hooks directly (every client's `ClientHooks` delegates to them), so the future is
+        // `Send` whatever the client type.
+        self.hooks.pre(&mut request, info.operation_id).await?;
+        let result = self
+            .hooks
+            .exec(self.client.client(), request, info.operation_id)
+            .await;
+        self.hooks.post(&result, info.operation_id)?;
         let response = result.map_err(crate::error::from_reqwest)?;
         finish(response, self.hooks.provider()).await
     }

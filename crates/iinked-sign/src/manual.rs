@@ -2,7 +2,7 @@
 
 use crate::Client;
 use crate::auth::AuthState;
-use crate::types::UploadedFile;
+use crate::types::{UploadAnswer, UploadedFile};
 use reqwest::Method;
 use sdk_auth::{Error, Multipart, RawRequest};
 
@@ -71,6 +71,10 @@ impl Client {
     /// `POST /files/upload` (operation `uploadFile`): uploads a file's raw bytes as
     /// `multipart/form-data`; use the returned `file_id` in `add_package`'s documents.
     ///
+    /// iinked Sign documents the answer both as one object and as "a list of uploaded files":
+    /// either is accepted, and the uploaded file returned (the first, if a list holds several;
+    /// an empty list is a decode error).
+    ///
     /// The part is named `file` (the docs do not name it); non-ASCII file names are sent as
     /// `filename*=UTF-8''…` as the docs require. A rejected token is refreshed and the upload
     /// resent once, like every call.
@@ -92,7 +96,17 @@ impl Client {
         if let Some(id) = file.external_id {
             request = request.query("externalId", id);
         }
-        request.send_json().await
+        match request.send_json::<UploadAnswer>().await? {
+            UploadAnswer::UploadedFile(file) => Ok(file),
+            UploadAnswer::Array(files) => files.into_iter().next().ok_or_else(|| {
+                Error::new(
+                    sdk_auth::ErrorKind::Decode,
+                    "the upload answer is an empty list of files",
+                )
+                .with_provider(crate::auth::PROVIDER)
+                .with_operation("upload_file")
+            }),
+        }
     }
 
     /// A request to any route under `<origin>/api/v1`, authenticated like generated calls: for

@@ -57,23 +57,25 @@ macro_rules! service_client {
             }
 
             /// A single page of a list path with filters, ordering and paging
-            /// ([`crate::ListQuery`]): the generated `list_*` calls cannot take free-form filters.
+            /// ([`crate::ListQuery`]), for list paths the spec does not name: every documented
+            /// list has a typed `list_*_stream`.
             pub async fn list_page(
                 &self,
                 path: &str,
                 query: &crate::ListQuery,
-            ) -> Result<crate::Page<types::XpKitResource>, sdk_auth::Error> {
-                crate::stream::fetch_page(self, &self.inner.hooks, path, query, None).await
+            ) -> Result<crate::Page<crate::XpKitResource>, sdk_auth::Error> {
+                crate::stream::fetch_page(self, &self.inner.hooks, "list_page", path, query, None).await
             }
 
-            /// Every item of a list path, page after page (following `next_token`, else `next`),
-            /// without touching the envelope.
+            /// Every item of a list path, page after page (following `next_token`, else
+            /// `next`), as envelopes, for list paths the spec does not name: every documented
+            /// list has a typed `list_*_stream`.
             pub fn list_stream<'a>(
                 &'a self,
                 path: impl Into<String>,
                 query: crate::ListQuery,
-            ) -> impl futures::Stream<Item = Result<types::XpKitResource, sdk_auth::Error>> + 'a {
-                crate::stream::items(self, &self.inner.hooks, path.into(), query)
+            ) -> sdk_auth::Paged<'a, crate::XpKitResource> {
+                crate::stream::items(self, &self.inner.hooks, "list_page", Ok(path.into()), query)
             }
         }
 

@@ -81,6 +81,18 @@ mod manual;
 mod region;
 mod stream;
 
+/// The envelope, acknowledgement, summary and error types every service shares (one type each,
+/// re-exported by every service's `types`), generated from `specs/xpkit/common.yaml`.
+pub mod common {
+    #[allow(missing_docs)] // generated fields have no docs
+    #[rustfmt::skip] // prettyplease output is not rustfmt-stable
+    mod generated;
+    pub use generated::types;
+}
+pub use common::types::{
+    ErrorResponse, XpKitAcknowledgement, XpKitResource, XpKitResources, XpKitSummary,
+};
+
 pub use auth::{
     AuthState, ClientId, ClientSecret, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, LoginProvider,
     PROVIDER, REJECT_STATUSES, UserLogin, XpKit, XpKitBuilder,
@@ -101,11 +113,12 @@ pub use sdk_auth::{
     RateLimit, RawRequest, RawResponse, RefreshPolicy, RefreshToken, RetryPolicy, StoredToken,
     Timeouts, Token, TokenStore,
 };
+pub use sdk_auth::{PageOf, Paged};
 /// JSON: free-form answers are [`Value`]s; [`serde_json::json!`] builds free-form fields.
 pub use serde_json::{self, Value};
 pub use stream::{
     Cursor, DEFAULT_MAX_EMPTY_PAGES, DEFAULT_MAX_PAGES, Filter, ListQuery, Order, PAGING_LIMIT,
-    Page,
+    Page, Resource,
 };
 /// URLs returned by the SDK (inputs take `&str`).
 pub use url::{self, Url};

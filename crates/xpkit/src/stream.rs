@@ -11,12 +11,11 @@
 //! that always changes but never brings an item) and more than [`ListQuery::max_pages`] pages
 //! (default [`DEFAULT_MAX_PAGES`]).
 
-use futures::Stream;
 use progenitor_client::{ClientHooks, ClientInfo};
 use reqwest::Method;
-use sdk_auth::{AuthHooks, Error, ErrorKind, RawRequest};
+pub use sdk_auth::paging::{DEFAULT_MAX_EMPTY_PAGES, DEFAULT_MAX_PAGES, PAGING_LIMIT};
+use sdk_auth::{AuthHooks, Error, ErrorKind, PageOf, Paged, RawRequest};
 use serde::de::DeserializeOwned;
-use std::collections::{HashSet, VecDeque};
 
 /// A comparison for [`ListQuery::filter`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,14 +42,6 @@ pub enum Order {
     /// Descending (`__desc`).
     Desc,
 }
-
-/// How many empty pages in a row a stream accepts before it stops with an error (default).
-pub const DEFAULT_MAX_EMPTY_PAGES: u32 = 5;
-/// How many pages a stream fetches at most before it stops with an error (default).
-pub const DEFAULT_MAX_PAGES: u32 = 10_000;
-
-/// The error code of a stream stopped by a paging bound.
-pub const PAGING_LIMIT: &str = "paging_limit";
 
 /// Filters, ordering, page size and search for a list call, and the bounds of a stream.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -192,10 +183,61 @@ fn int(v: Option<&serde_json::Value>) -> Option<i64> {
     }
 }
 
+/// One document of a list or read answer with its document decoded into `T`: a view such as
+/// `activities::types::Activity`, or `serde_json::Map<String, Value>` where XPKit documents no
+/// view. The envelope's own fields are kept here.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct Resource<T> {
+    /// The document's id (a UUID in every example).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    /// Relative path with a trailing slash, e.g. `/api/activity/<uuid>/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_url: Option<String>,
+    /// The document.
+    pub resource: T,
+}
+
+impl crate::common::types::XpKitResource {
+    /// The document as its typed view (`activities::types::Activity`, `profiles::types::Profile`,
+    /// …): a decode error, never a panic, when it does not fit.
+    pub fn document<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        decode_document(serde_json::Value::Object(self.resource.clone()))
+    }
+
+    /// The envelope with its document typed.
+    pub fn typed<T: DeserializeOwned>(&self) -> Result<Resource<T>, Error> {
+        Ok(Resource {
+            resource_id: self.resource_id.clone(),
+            resource_url: self.resource_url.clone(),
+            resource: self.document()?,
+        })
+    }
+}
+
+fn decode_document<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
+    serde_json::from_value(value).map_err(|e| {
+        Error::new(
+            ErrorKind::Decode,
+            format!(
+                "the document does not match {} (at line {} column {})",
+                std::any::type_name::<T>()
+                    .rsplit("::")
+                    .next()
+                    .unwrap_or("the view"),
+                e.line(),
+                e.column()
+            ),
+        )
+        .with_provider(crate::auth::PROVIDER)
+    })
+}
+
 /// Fetches one page of `path`.
 pub(crate) async fn fetch_page<C, I, T>(
     client: &C,
     hooks: &AuthHooks,
+    operation: &'static str,
     path: &str,
     query: &ListQuery,
     cursor: Option<&Cursor>,
@@ -204,7 +246,7 @@ where
     C: ClientHooks<I> + ClientInfo<I>,
     T: DeserializeOwned,
 {
-    let mut request = RawRequest::new(client, hooks, Method::GET, path).operation("list_page");
+    let mut request = RawRequest::new(client, hooks, Method::GET, path).operation(operation);
     for (k, v) in query.pairs(cursor) {
         request = request.query(k, v);
     }
@@ -212,7 +254,7 @@ where
     let decode = |m: String| {
         Error::new(ErrorKind::Decode, m)
             .with_provider(hooks.provider().to_owned())
-            .with_operation("list_page")
+            .with_operation(operation)
     };
     let Some(results) = value.get("results").and_then(|r| r.as_array()) else {
         return Err(decode("list response has no `results` array".into()));
@@ -221,7 +263,13 @@ where
         .iter()
         .map(|item| serde_json::from_value::<T>(item.clone()))
         .collect::<Result<Vec<T>, _>>()
-        .map_err(|_| decode("a list item does not match the expected type".into()))?;
+        .map_err(|e| {
+            decode(format!(
+                "a list item does not match the expected type (at line {} column {})",
+                e.line(),
+                e.column()
+            ))
+        })?;
     let next = match value
         .get("next_token")
         .and_then(|t| t.as_str())
@@ -237,114 +285,63 @@ where
     })
 }
 
-/// Every item of `path`, page after page.
+/// Every item of `path`, page after page, decoded as `T`, within the query's bounds. A path
+/// that could not be built (a refused path parameter) is the stream's first and only item.
 pub(crate) fn items<'a, C, I, T>(
     client: &'a C,
     hooks: &'a AuthHooks,
-    path: String,
+    operation: &'static str,
+    path: Result<String, String>,
     query: ListQuery,
-) -> impl Stream<Item = Result<T, Error>> + 'a
+) -> Paged<'a, T>
 where
     C: ClientHooks<I> + ClientInfo<I> + Sync,
     I: 'a,
-    T: DeserializeOwned + 'a,
+    T: DeserializeOwned + Send + 'a,
 {
-    struct State<T> {
-        buffer: VecDeque<T>,
-        cursor: Option<Cursor>,
-        seen: HashSet<Cursor>,
-        started: bool,
-        done: bool,
-        failure: Option<Error>,
-        pages: u32,
-        empty_run: u32,
-    }
     let max_pages = query.max_pages.unwrap_or(DEFAULT_MAX_PAGES);
     let max_empty = query.max_empty_pages.unwrap_or(DEFAULT_MAX_EMPTY_PAGES);
-    let limit_error = move |message: String| {
-        Error::new(ErrorKind::Decode, message)
-            .with_code(PAGING_LIMIT)
+    let path = path.map_err(|message| {
+        Error::config(message)
             .with_provider(hooks.provider().to_owned())
-            .with_operation("list_page")
-    };
-    let state = State {
-        buffer: VecDeque::new(),
-        cursor: None,
-        seen: HashSet::new(),
-        started: false,
-        pages: 0,
-        empty_run: 0,
-        done: false,
-        failure: None,
-    };
-    futures::stream::unfold(state, move |mut st| {
-        let path = path.clone();
-        let query = query.clone();
-        async move {
-            loop {
-                if let Some(item) = st.buffer.pop_front() {
-                    return Some((Ok(item), st));
-                }
-                if let Some(e) = st.failure.take() {
-                    return Some((Err(e), st));
-                }
-                if st.done || (st.started && st.cursor.is_none()) {
-                    return None;
-                }
-                if st.pages >= max_pages {
-                    st.done = true;
-                    return Some((
-                        Err(limit_error(format!(
-                            "paging stopped after {max_pages} pages (the stream's max_pages); more pages were announced"
-                        ))),
-                        st,
-                    ));
-                }
-                st.started = true;
-                st.pages += 1;
+            .with_operation(operation)
+    });
+    Paged::new(
+        hooks.provider().to_owned(),
+        operation,
+        move |cursor: Option<Cursor>| {
+            let path = path.clone();
+            let query = query.clone();
+            async move {
+                let path = path?;
                 let page =
-                    match fetch_page::<C, I, T>(client, hooks, &path, &query, st.cursor.as_ref())
-                        .await
-                    {
-                        Ok(page) => page,
-                        Err(e) => {
-                            st.done = true;
-                            return Some((Err(e), st));
-                        }
-                    };
-                if page.results.is_empty() {
-                    st.empty_run += 1;
-                } else {
-                    st.empty_run = 0;
-                }
-                st.buffer.extend(page.results);
-                st.cursor = page.next;
-                if st.cursor.is_some() && st.empty_run >= max_empty {
-                    st.done = true;
-                    st.cursor = None;
-                    st.failure = Some(limit_error(format!(
-                        "paging stopped after {max_empty} empty pages in a row that each announced another page"
-                    )));
-                    continue;
-                }
-                if let Some(next) = &st.cursor
-                    && !st.seen.insert(next.clone())
-                {
-                    // Yield what this page brought, then the error, then stop.
-                    st.done = true;
-                    st.cursor = None;
-                    st.failure = Some(
-                        Error::new(
-                            ErrorKind::Decode,
-                            "paging did not advance (the same next page came back twice)",
-                        )
-                        .with_provider(hooks.provider().to_owned())
-                        .with_operation("list_page"),
-                    );
-                }
+                    fetch_page::<C, I, T>(client, hooks, operation, &path, &query, cursor.as_ref())
+                        .await?;
+                Ok(PageOf {
+                    items: page.results,
+                    next: page.next,
+                })
             }
-        }
-    })
+        },
+    )
+    .max_pages(max_pages)
+    .max_empty_pages(max_empty)
+}
+
+/// The typed stream of a generated `list_*_stream` method.
+pub(crate) fn typed<'a, C, I, T>(
+    client: &'a C,
+    hooks: &'a AuthHooks,
+    operation: &'static str,
+    path: Result<String, String>,
+    query: ListQuery,
+) -> Paged<'a, Resource<T>>
+where
+    C: ClientHooks<I> + ClientInfo<I> + Sync,
+    I: 'a,
+    T: DeserializeOwned + Send + 'a,
+{
+    items(client, hooks, operation, path, query)
 }
 
 #[cfg(test)]

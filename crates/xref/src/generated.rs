@@ -165,6 +165,7 @@ let response = client.check_auth()
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
 pub mod builder {
+    #[allow(unused_imports)]
     use super::types;
     #[allow(unused_imports)]
     use super::{

@@ -93,9 +93,6 @@
 
 mod auth;
 #[allow(missing_docs)] // generated builders and fields have no docs
-                       // No generated operation uses a schema type yet (the typed bodies are hand-written), so the
-                       // generated `builder` module's `use super::types` is unused until resource endpoints are specified.
-#[allow(unused_imports)]
 #[rustfmt::skip] // prettyplease output is not rustfmt-stable
 mod generated;
 mod manual;
