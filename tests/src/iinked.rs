@@ -35,6 +35,9 @@ pub struct Config {
     pub rejected_tokens: HashSet<String>,
     /// `expires_in` of issued access tokens (seconds).
     pub expires_in: u64,
+    /// How many packages `packages/list` pages over (default 1); it honours `skip` and `take`
+    /// (default page size 2).
+    pub package_count: Option<usize>,
 }
 
 #[derive(Default)]
@@ -227,7 +230,7 @@ async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    lock(&s.api).push(record(method.clone(), &uri, &headers, body));
+    lock(&s.api).push(record(method.clone(), &uri, &headers, body.clone()));
     if !authorized(&s, &headers) {
         return canned(Canned::json(401, json!({"message": "Unauthorized"})));
     }
@@ -244,7 +247,20 @@ async fn api(
         }
         ("POST", ["packages", "add"]) => json!({"packageId": PACKAGE_ID, "package": null}),
         ("POST", ["packages", "list"]) => {
-            json!({"items": [package()], "total": 1, "take": 50, "skip": 0})
+            let request: Value = serde_json::from_slice(&body).unwrap_or_default();
+            let count = lock(&s.config).package_count.unwrap_or(1);
+            let skip = request["skip"].as_u64().unwrap_or(0) as usize;
+            let take = request["take"].as_u64().unwrap_or(2) as usize;
+            let items: Vec<Value> = (skip..count.min(skip.saturating_add(take)))
+                .map(|i| {
+                    let mut p = package();
+                    if i > 0 {
+                        p["packageId"] = json!(format!("pkg-{i}"));
+                    }
+                    p
+                })
+                .collect();
+            json!({"items": items, "total": count, "take": take, "skip": skip})
         }
         ("POST", ["packages", "send"]) => json!({"packageId": PACKAGE_ID}),
         ("GET", ["packages", id]) if *id == PACKAGE_ID => package(),

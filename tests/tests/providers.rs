@@ -8,6 +8,8 @@ mod fuzz;
 mod hardening;
 #[path = "providers/iinked_sign.rs"]
 mod iinked_sign;
+#[path = "providers/surface.rs"]
+mod surface;
 #[path = "providers/sweep.rs"]
 mod sweep;
 #[path = "providers/xink.rs"]
