@@ -13,7 +13,7 @@ mod lint;
 mod passes;
 mod targets;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const USAGE: &str = "\
@@ -61,7 +61,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 }
             }
             let targets = targets::select(&names)?;
-            let root = workspace_root();
+            let root = workspace_root()?;
             let report = generate::run(&root, &targets, &options);
             for line in &report.lines {
                 println!("{line}");
@@ -98,7 +98,7 @@ fn bench(args: &[String]) -> Result<ExitCode, String> {
             .map_err(|_| format!("ITERATIONS must be a number, not `{n}`"))?,
         None => 3000,
     };
-    let root = workspace_root();
+    let root = workspace_root()?;
     // Generation of every target, five times (the first run also warms the file cache).
     let mut runs = Vec::new();
     for _ in 0..5 {
@@ -135,43 +135,147 @@ fn bench(args: &[String]) -> Result<ExitCode, String> {
         return Err("sdk-bench failed".into());
     }
     print!("{}", String::from_utf8_lossy(&output.stdout));
-    if let Some(row) = instructions_per_call(&root) {
-        println!("{row}");
+    match target_dir(&root) {
+        Ok(dir) => match instructions_per_call(&dir.join("release").join("sdk-bench")) {
+            Ok(row) => println!("{row}"),
+            Err(why) => eprintln!("instructions per call skipped: {why}"),
+        },
+        Err(why) => eprintln!("instructions per call skipped: {why}"),
     }
     println!("{generation}");
     Ok(ExitCode::SUCCESS)
 }
 
+/// The build's target directory as cargo sees it (`CARGO_TARGET_DIR`, `build.target-dir`, or
+/// `<root>/target`).
+fn target_dir(root: &Path) -> Result<PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .current_dir(root)
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .output()
+        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+    if !out.status.success() {
+        return Err("cargo metadata failed".into());
+    }
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("cargo metadata printed no JSON: {e}"))?;
+    meta.get("target_directory")
+        .and_then(|d| d.as_str())
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata names no target directory".into())
+}
+
 /// Instructions per call, raw reqwest vs the SDK, under callgrind (deterministic, unlike
 /// wall-clock on a shared 2-core machine): the difference between a 300-call and a 100-call run,
-/// over 200, so that start-up cancels out. `None` when valgrind is not installed.
-fn instructions_per_call(root: &std::path::Path) -> Option<String> {
-    let binary = root.join("target/release/sdk-bench");
-    let total = |only: &str, n: u32| -> Option<u64> {
+/// over 200, so that start-up cancels out.
+fn instructions_per_call(binary: &Path) -> Result<String, String> {
+    if !binary.exists() {
+        return Err(format!("{} was not built", binary.display()));
+    }
+    let total = |only: &str, n: u32| -> Result<u64, String> {
         let out = std::process::Command::new("valgrind")
             .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
-            .arg(&binary)
+            .arg(binary)
             .arg(n.to_string())
             .env("SDK_BENCH_ONLY", only)
             .output()
-            .ok()?;
+            .map_err(|e| format!("valgrind is not available ({e})"))?;
         let text = String::from_utf8_lossy(&out.stderr);
-        let line = text.lines().find(|l| l.contains("Collected :"))?;
-        line.rsplit(':').next()?.trim().parse().ok()
+        text.lines()
+            .find(|l| l.contains("Collected :"))
+            .and_then(|line| line.rsplit(':').next()?.trim().parse().ok())
+            .ok_or_else(|| "callgrind printed no instruction count".to_owned())
     };
     eprintln!("counting instructions per call with callgrind...");
-    let per_call =
-        |only: &str| -> Option<u64> { Some((total(only, 300)? - total(only, 100)?) / 200) };
+    let per_call = |only: &str| -> Result<u64, String> {
+        Ok(total(only, 300)?.saturating_sub(total(only, 100)?) / 200)
+    };
     let (raw, sdk) = (per_call("raw")?, per_call("sdk")?);
-    Some(format!(
+    Ok(format!(
         "| instructions per call (callgrind; includes the fake server's work) | raw {raw} · SDK {sdk} · SDK / raw ×{:.3} (+{} per call) |",
-        sdk as f64 / raw as f64,
+        sdk as f64 / raw.max(1) as f64,
         sdk.saturating_sub(raw)
     ))
 }
 
-/// The workspace root: the parent of this crate's manifest directory.
-fn workspace_root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+/// The repository `cargo xtask` works on, found when it runs (never the path it was compiled
+/// in: one target directory may serve several checkouts, and a checkout may move): the parent
+/// of `CARGO_MANIFEST_DIR` as `cargo run` sets it, else the nearest directory above the
+/// current one that holds a workspace `Cargo.toml`, `xtask/` and `specs/`.
+fn workspace_root() -> Result<PathBuf, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?;
+    find_root(std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from), &cwd)
+}
+
+fn is_root(dir: &Path) -> bool {
+    dir.join("xtask").is_dir()
+        && dir.join("specs").is_dir()
+        && std::fs::read_to_string(dir.join("Cargo.toml")).is_ok_and(|t| t.contains("[workspace]"))
+}
+
+fn find_root(manifest_dir: Option<PathBuf>, cwd: &Path) -> Result<PathBuf, String> {
+    if let Some(root) = manifest_dir.as_deref().and_then(Path::parent)
+        && is_root(root)
+    {
+        return Ok(root.to_path_buf());
+    }
+    cwd.ancestors().find(|d| is_root(d)).map(Path::to_path_buf).ok_or_else(|| {
+        format!(
+            "{} is not inside the SDK repository (no workspace Cargo.toml with xtask/ and specs/ above it): run cargo xtask from the checkout",
+            cwd.display()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A checkout with the real specs and generated files, copied to `dir`.
+    fn checkout(dir: &Path) {
+        let real = find_root(None, Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        for target in targets::TARGETS {
+            for file in [Some(target.spec), Some(target.output), target.shared].into_iter().flatten() {
+                let to = dir.join(file);
+                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                std::fs::copy(real.join(file), &to).unwrap();
+            }
+        }
+        std::fs::create_dir_all(dir.join("xtask")).unwrap();
+        std::fs::write(dir.join("Cargo.toml"), "[workspace]\nmembers = []\n").unwrap();
+    }
+
+    #[test]
+    fn two_checkouts_each_generate_and_check_their_own_tree() {
+        let base = std::env::temp_dir().join(format!("xtask-checkouts-{}", std::process::id()));
+        let (a, b) = (base.join("a"), base.join("b"));
+        checkout(&a);
+        checkout(&b);
+        // B's Xink spec changes: only B drifts, whichever checkout the binary was built in.
+        let spec = b.join("specs/xink.yaml");
+        let text = std::fs::read_to_string(&spec).unwrap();
+        std::fs::write(&spec, text.replace("Information about the account", "Account details")).unwrap();
+
+        let xink = targets::select(&["xink".to_owned()]).unwrap();
+        let check = generate::Options { check: true, verbose: false };
+        let root_a = find_root(Some(a.join("xtask")), &b).unwrap();
+        assert_eq!(root_a, a, "cargo's CARGO_MANIFEST_DIR names the checkout");
+        assert_eq!(find_root(None, &b.join("specs/xpkit")).unwrap(), b);
+        assert_eq!(generate::run(&root_a, &xink, &check).drifted, 0);
+        assert_eq!(generate::run(&b, &xink, &check).drifted, 1);
+        // Generating in B writes B only.
+        let written = generate::run(&b, &xink, &generate::Options::default());
+        assert!(written.errors.is_empty(), "{:?}", written.errors);
+        assert_eq!(generate::run(&b, &xink, &check).drifted, 0);
+        assert_eq!(generate::run(&a, &xink, &check).drifted, 0);
+        let out = "crates/xink/src/generated.rs";
+        assert!(std::fs::read_to_string(b.join(out)).unwrap().contains("Account details"));
+        assert!(!std::fs::read_to_string(a.join(out)).unwrap().contains("Account details"));
+
+        // A directory outside any checkout is one clear error.
+        let e = find_root(None, Path::new("/")).unwrap_err();
+        assert!(e.contains("not inside the SDK repository"), "{e}");
+        let _ = std::fs::remove_dir_all(&base);
+    }
 }
