@@ -76,7 +76,54 @@ pub fn run(root: &Path, targets: &[Target], options: &Options) -> Report {
             }
         }
     }
+    // Each crate's known gaps, from every spec of the crate (not only the selected ones).
+    let mut crates: Vec<&str> = targets.iter().map(|t| t.krate).collect();
+    crates.dedup();
+    for krate in crates {
+        let path = format!("{krate}/KNOWN_GAPS.md");
+        let text = match known_gaps(root, krate) {
+            Ok(text) => text,
+            Err(e) => {
+                report.errors.push(e);
+                continue;
+            }
+        };
+        let current = std::fs::read(root.join(&path)).ok();
+        let up_to_date = current.as_deref() == Some(text.as_bytes());
+        if options.check {
+            if up_to_date {
+                report.lines.push(format!("{path}: up to date"));
+            } else {
+                report.drifted += 1;
+                report
+                    .lines
+                    .push(format!("{path}: OUT OF DATE relative to the specs"));
+            }
+        } else if !up_to_date {
+            match std::fs::write(root.join(&path), text.as_bytes()) {
+                Ok(()) => report.lines.push(format!("{path}: written")),
+                Err(e) => report.errors.push(format!("{path}: cannot write: {e}")),
+            }
+        }
+    }
     report
+}
+
+/// `KNOWN_GAPS.md` of one crate: the `UNKNOWN` remarks of all its specs.
+fn known_gaps(root: &Path, krate: &str) -> Result<String, String> {
+    let mut specs = Vec::new();
+    let mut seen = BTreeSet::new();
+    for target in crate::targets::TARGETS.iter().filter(|t| t.krate == krate) {
+        let bytes = std::fs::read(root.join(target.spec))
+            .map_err(|e| format!("{}: cannot read: {e}", target.spec))?;
+        let mut spec: Value = serde_norway::from_slice(&bytes)
+            .map_err(|e| format!("{}: not valid YAML: {e}", target.spec))?;
+        let mut gaps = passes::take_gaps(&mut spec);
+        // A remark shared by several specs (XPKit's shared schemas and conventions) once.
+        gaps.retain(|g| seen.insert(g.clone()));
+        specs.push((target.spec, gaps));
+    }
+    Ok(passes::gaps_markdown(krate, &specs))
 }
 
 /// The full text of one target's generated file.
@@ -129,6 +176,7 @@ pub fn render_with(
             hex(&Sha256::digest(shared_bytes))
         ));
     }
+    passes::take_gaps(&mut spec);
     let secrets = passes::secret_properties(&spec).map_err(|e| format!("{file}: {e}"))?;
     let streaming = passes::streaming_operations(&spec);
     let accept = passes::stream_accept(&spec);

@@ -205,7 +205,10 @@ fn instructions_per_call(binary: &Path) -> Result<String, String> {
 /// current one that holds a workspace `Cargo.toml`, `xtask/` and `specs/`.
 fn workspace_root() -> Result<PathBuf, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?;
-    find_root(std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from), &cwd)
+    find_root(
+        std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
+        &cwd,
+    )
 }
 
 fn is_root(dir: &Path) -> bool {
@@ -236,7 +239,10 @@ mod tests {
     fn checkout(dir: &Path) {
         let real = find_root(None, Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
         for target in targets::TARGETS {
-            for file in [Some(target.spec), Some(target.output), target.shared].into_iter().flatten() {
+            for file in [Some(target.spec), Some(target.output), target.shared]
+                .into_iter()
+                .flatten()
+            {
                 let to = dir.join(file);
                 std::fs::create_dir_all(to.parent().unwrap()).unwrap();
                 std::fs::copy(real.join(file), &to).unwrap();
@@ -255,10 +261,17 @@ mod tests {
         // B's Xink spec changes: only B drifts, whichever checkout the binary was built in.
         let spec = b.join("specs/xink.yaml");
         let text = std::fs::read_to_string(&spec).unwrap();
-        std::fs::write(&spec, text.replace("Information about the account", "Account details")).unwrap();
+        std::fs::write(
+            &spec,
+            text.replace("Information about the account", "Account details"),
+        )
+        .unwrap();
 
         let xink = targets::select(&["xink".to_owned()]).unwrap();
-        let check = generate::Options { check: true, verbose: false };
+        let check = generate::Options {
+            check: true,
+            verbose: false,
+        };
         let root_a = find_root(Some(a.join("xtask")), &b).unwrap();
         assert_eq!(root_a, a, "cargo's CARGO_MANIFEST_DIR names the checkout");
         assert_eq!(find_root(None, &b.join("specs/xpkit")).unwrap(), b);
@@ -270,8 +283,16 @@ mod tests {
         assert_eq!(generate::run(&b, &xink, &check).drifted, 0);
         assert_eq!(generate::run(&a, &xink, &check).drifted, 0);
         let out = "crates/xink/src/generated.rs";
-        assert!(std::fs::read_to_string(b.join(out)).unwrap().contains("Account details"));
-        assert!(!std::fs::read_to_string(a.join(out)).unwrap().contains("Account details"));
+        assert!(
+            std::fs::read_to_string(b.join(out))
+                .unwrap()
+                .contains("Account details")
+        );
+        assert!(
+            !std::fs::read_to_string(a.join(out))
+                .unwrap()
+                .contains("Account details")
+        );
 
         // A directory outside any checkout is one clear error.
         let e = find_root(None, Path::new("/")).unwrap_err();

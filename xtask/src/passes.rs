@@ -1245,6 +1245,250 @@ fn add_accept(tokens: TokenStream, value: &str) -> TokenStream {
     out.into_iter().collect()
 }
 
+/// The sentences of a description, split at `.`/`?`/`!` followed by white space (outside
+/// backticks and brackets), each with its trailing white space.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut depth, mut code) = (0, 0i32, false);
+    let bytes = text.as_bytes();
+    for (i, c) in text.char_indices() {
+        match c {
+            '`' => code = !code,
+            '(' | '[' if !code => depth += 1,
+            ')' | ']' if !code => depth -= 1,
+            '.' | '?' | '!' if !code && depth <= 0 => {
+                let next = bytes.get(i + 1).copied();
+                if next.is_none() || next.is_some_and(|b| b.is_ascii_whitespace()) {
+                    let mut end = i + 1;
+                    while bytes.get(end).is_some_and(|b| b.is_ascii_whitespace()) {
+                        end += 1;
+                    }
+                    out.push(&text[start..end]);
+                    start = end;
+                }
+            }
+            _ => {}
+        }
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+/// Splits a (Markdown) description into what stays and the gaps: a heading that says
+/// `UNKNOWN` takes its whole section, a list item is taken whole, a paragraph sentence by
+/// sentence.
+fn split_gaps(text: &str) -> (String, Vec<String>) {
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut kept: Vec<String> = Vec::new();
+    let mut gaps = Vec::new();
+    // Blocks: headings, list items (with their continuation lines), paragraphs, blank lines.
+    let mut blocks: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let t = line.trim_start();
+        let continues = !t.is_empty()
+            && !t.starts_with('#')
+            && !t.starts_with("* ")
+            && !t.starts_with("- ")
+            && blocks
+                .last()
+                .is_some_and(|b| !b.is_empty() && !b.starts_with('#'));
+        if continues {
+            let last = blocks.last_mut().expect("checked");
+            last.push('\n');
+            last.push_str(line);
+        } else {
+            blocks.push(if t.is_empty() {
+                String::new()
+            } else {
+                line.to_owned()
+            });
+        }
+    }
+    let mut skip_level: Option<usize> = None;
+    for block in blocks {
+        let t = block.trim_start();
+        if t.starts_with('#') {
+            let level = t.chars().take_while(|c| *c == '#').count();
+            if skip_level.is_some_and(|l| level > l) {
+                continue;
+            }
+            skip_level = None;
+            if t.contains("UNKNOWN") {
+                skip_level = Some(level);
+                continue;
+            }
+            kept.push(block);
+        } else if let Some(_level) = skip_level {
+            if !t.is_empty() {
+                let item = t.trim_start_matches(['*', '-']).trim_start();
+                gaps.push(one_line(item));
+            }
+        } else if t.starts_with("* ") || t.starts_with("- ") {
+            if t.contains("UNKNOWN") {
+                gaps.push(one_line(t[2..].trim_start()));
+            } else {
+                kept.push(block);
+            }
+        } else if t.contains("UNKNOWN") {
+            let mut rest = String::new();
+            for sentence in sentences(&block) {
+                if sentence.contains("UNKNOWN") {
+                    gaps.push(one_line(sentence));
+                } else {
+                    rest.push_str(sentence);
+                }
+            }
+            let rest = rest.trim_end();
+            if !rest.is_empty() {
+                kept.push(rest.to_owned());
+            }
+        } else {
+            kept.push(block);
+        }
+    }
+    // No run of blank lines, none at either end.
+    let mut text = String::new();
+    let mut blank = false;
+    for block in kept {
+        if block.is_empty() {
+            blank = !text.is_empty();
+            continue;
+        }
+        if blank {
+            text.push('\n');
+        }
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&block);
+        blank = false;
+    }
+    (text, gaps)
+}
+
+/// Moves every sentence that says `UNKNOWN` out of the spec's descriptions (so rustdoc stays
+/// about what is known) and returns them with where they were: `(location, sentence)`.
+pub fn take_gaps(spec: &mut Value) -> Vec<(String, String)> {
+    fn strip(value: &mut Value, location: &str, out: &mut Vec<(String, String)>) {
+        let Some(obj) = value.as_object_mut() else {
+            return;
+        };
+        for key in ["description", "summary"] {
+            let Some(Value::String(text)) = obj.get(key) else {
+                continue;
+            };
+            if !text.contains("UNKNOWN") {
+                continue;
+            }
+            let (kept, gaps) = split_gaps(text);
+            out.extend(gaps.into_iter().map(|g| (location.to_owned(), g)));
+            let kept = if kept.is_empty() {
+                "Not documented by the provider (see the crate's known gaps).".to_owned()
+            } else {
+                kept
+            };
+            obj.insert(key.to_owned(), Value::String(kept));
+        }
+    }
+    fn schema(value: &mut Value, location: &str, out: &mut Vec<(String, String)>) {
+        strip(value, location, out);
+        if let Some(props) = value.get_mut("properties").and_then(Value::as_object_mut) {
+            for (name, p) in props.iter_mut() {
+                schema(p, &format!("{location}.{name}"), out);
+            }
+        }
+        for key in ["items", "additionalProperties"] {
+            if let Some(v) = value.get_mut(key) {
+                schema(v, location, out);
+            }
+        }
+        for key in ["allOf", "oneOf", "anyOf"] {
+            if let Some(list) = value.get_mut(key).and_then(Value::as_array_mut) {
+                for v in list {
+                    schema(v, location, out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(info) = spec.get_mut("info") {
+        strip(info, "the API", &mut out);
+    }
+    if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for (method, op) in item.iter_mut() {
+                if !crate::lint::METHODS.contains(&method.as_str()) {
+                    continue;
+                }
+                let here = op
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .map(crate::lint::snake_case)
+                    .unwrap_or_else(|| format!("{} {path}", method.to_ascii_uppercase()));
+                strip(op, &here, &mut out);
+                if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+                    for p in params {
+                        let name = p
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or("?")
+                            .to_owned();
+                        let at = format!("{here}, parameter `{name}`");
+                        strip(p, &at, &mut out);
+                        if let Some(s) = p.get_mut("schema") {
+                            schema(s, &at, &mut out);
+                        }
+                    }
+                }
+                if let Some(body) = op.get_mut("requestBody") {
+                    strip(body, &format!("{here}, request body"), &mut out);
+                }
+                if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                    for (code, r) in responses.iter_mut() {
+                        strip(r, &format!("{here}, answer {code}"), &mut out);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(schemas) = spec
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, s) in schemas.iter_mut() {
+            schema(s, name, &mut out);
+        }
+    }
+    out
+}
+
+/// The crate's `KNOWN_GAPS.md`: every gap of every spec of the crate, by spec.
+pub fn gaps_markdown(krate: &str, specs: &[(&str, Vec<(String, String)>)]) -> String {
+    let total: usize = specs.iter().map(|(_, g)| g.len()).sum();
+    let mut md = format!(
+        "What the provider's public documentation leaves open ({total} remarks), collected from \
+the specs by `cargo xtask generate` so that the API docs state only what is known. Where a gap \
+matters, the SDK parses tolerantly (unknown fields ignored, any 2xx accepted, numbers that may \
+arrive as strings) and every client's `raw` request reaches what the specs do not describe.\n\n\
+This file is generated (`{krate}/KNOWN_GAPS.md`): edit the specs, not this file.\n"
+    );
+    for (spec, gaps) in specs {
+        md.push_str(&format!("\n## `{spec}`\n\n"));
+        if gaps.is_empty() {
+            md.push_str("No open questions.\n");
+        }
+        for (location, sentence) in gaps {
+            md.push_str(&format!("- **{location}**: {sentence}\n"));
+        }
+    }
+    md
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1351,6 +1595,46 @@ mod tests {
             pub mod builder { impl B { pub async fn send(self) -> u8 { 0 } } }
         };
         assert!(unify_errors(&mut odd).unwrap_err().contains("operation_id"));
+    }
+
+    #[test]
+    fn unknown_remarks_move_to_the_known_gaps() {
+        let mut spec = serde_json::json!({
+            "info": {"description": "Intro. Paging is UNKNOWN (see `x.y`). Known.\n\n## What is UNKNOWN\n\n* Routes.\n  More routes.\n* Bodies.\n\n## Hosts\n\n* One host."},
+            "paths": {"/a": {"get": {"operationId": "getA", "description": "Lists. Maximum UNKNOWN.",
+                "parameters": [{"name": "limit", "description": "Size (maximum UNKNOWN)."}],
+                "responses": {"200": {"description": "Fields UNKNOWN."}}}}},
+            "components": {"schemas": {"S": {"properties": {"p": {"description": "Shape UNKNOWN."}}}}}
+        });
+        let gaps = take_gaps(&mut spec);
+        let texts: Vec<String> = gaps.iter().map(|(l, g)| format!("{l}: {g}")).collect();
+        assert_eq!(
+            texts,
+            [
+                "the API: Paging is UNKNOWN (see `x.y`).",
+                "the API: Routes. More routes.",
+                "the API: Bodies.",
+                "get_a: Maximum UNKNOWN.",
+                "get_a, parameter `limit`: Size (maximum UNKNOWN).",
+                "get_a, answer 200: Fields UNKNOWN.",
+                "S.p: Shape UNKNOWN."
+            ]
+        );
+        assert_eq!(
+            spec["info"]["description"],
+            "Intro. Known.\n\n## Hosts\n\n* One host."
+        );
+        assert_eq!(spec["paths"]["/a"]["get"]["description"], "Lists.");
+        assert!(
+            spec["paths"]["/a"]["get"]["responses"]["200"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("known gaps"),
+            "a required description is never left empty"
+        );
+        let md = gaps_markdown("crates/demo", &[("specs/demo.yaml", gaps)]);
+        assert!(md.contains("(7 remarks)"), "{md}");
+        assert!(md.contains("- **get_a**: Maximum UNKNOWN."), "{md}");
     }
 
     #[test]

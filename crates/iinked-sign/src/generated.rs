@@ -11,7 +11,7 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///Body of `packages/add`. The formal field list of the page was not available; fields come from the examples and guides. Default `state` and `returnPackage` are UNKNOWN.
+    ///Body of `packages/add`. The formal field list of the page was not available; fields come from the examples and guides.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AddPackageRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -43,7 +43,7 @@ pub mod types {
         pub options: ::std::option::Option<PackageOptions>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub recipients: ::std::vec::Vec<RecipientInput>,
-        ///When false, the response's `package` is null. Default UNKNOWN.
+        ///When false, the response's `package` is null.
         #[serde(
             rename = "returnPackage",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -123,10 +123,10 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub signer_id: ::std::option::Option<::std::string::String>,
-        ///Values UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<::std::string::String>,
-        ///Values UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///The captured value, as a string.
@@ -256,7 +256,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub revisions_signed: ::std::option::Option<i64>,
-        ///Values UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub state: ::std::option::Option<::std::string::String>,
         /// ISO 8601 date-time in UTC, e.g. `2022-02-23T20:19:28.9357901Z`.
@@ -345,7 +345,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///A document of a new package. Whether the legacy `fileData` (base64) and `fileUrl` are still accepted is UNKNOWN.
+    ///A document of a new package.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct DocumentInput {
         ///The `fileId` from `files/upload` (recommended in production).
@@ -385,7 +385,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///Answer of `events/endpoints/set`. It includes the generated secret used to sign webhook deliveries, but its field names are UNKNOWN: any JSON value. Treat it as a secret (its `Debug` is redacted).
+    ///Answer of `events/endpoints/set`. Treat it as a secret (its `Debug` is redacted).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
     #[serde(transparent)]
     pub struct EventEndpoint(pub ::serde_json::Value);
@@ -525,7 +525,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub all_members: ::std::option::Option<bool>,
-        ///Recency window in days (exact meaning UNKNOWN).
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub days: ::std::option::Option<i64>,
         #[serde(
@@ -550,7 +550,7 @@ pub mod types {
         ///Offset.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub skip: ::std::option::Option<i64>,
-        ///`created`; other values UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(
             rename = "sortBy",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -558,7 +558,7 @@ pub mod types {
         pub sort_by: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub states: ::std::vec::Vec<PackageState>,
-        ///Page size (maximum UNKNOWN).
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub take: ::std::option::Option<i64>,
         ///Packages of this team (the caller must belong to it).
@@ -704,7 +704,7 @@ pub mod types {
         pub shared: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub skip: ::std::option::Option<i64>,
-        ///`last_used`; other values UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(
             rename = "sortBy",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -717,7 +717,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub team_id: ::std::option::Option<::std::string::String>,
-        ///Template types: `auto_template` is documented; other values UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub types: ::std::vec::Vec<::std::string::String>,
     }
@@ -768,7 +768,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///Video Signing Room scheduling. The request shape is UNKNOWN; the response model has `timeStart` (date-time), `duration` (ISO 8601 duration such as `PT1H`) and `isPrivate` (bool).
+    ///Video Signing Room scheduling.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct MeetingInput {
         ///ISO 8601 duration, e.g. `PT1H`.
@@ -966,7 +966,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub rescind_message: ::std::option::Option<::std::string::String>,
-        ///Meaning UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(
             rename = "restrictedType",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1049,7 +1049,7 @@ pub mod types {
         ///Package type (case-sensitive): `concurrent`, `Sequential`, `Counterpart` (Group Send), `video_closing_room` (Video Signing Room) or `Live Session` (In Person). A string in responses, so that new values do not break decoding.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
-        ///Meaning UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub version: ::std::option::Option<::std::string::String>,
     }
@@ -1090,9 +1090,9 @@ pub mod types {
     ///Webhook notification about a package.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PackageEvent {
-        ///`package_add`, `package_update`, `package_sent`, `package_send` (semantics UNKNOWN), `package_executed`.
+        ///Not documented by the provider (see the crate's known gaps).
         pub action: ::std::string::String,
-        ///Unique per delivery attempt? UNKNOWN; use it for idempotency.
+        ///Unique per delivery attempt?
         #[serde(
             rename = "eventId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1281,10 +1281,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///Package options. Only `embedded` and `embed` are documented; other members (notifications, signer tools, retention, ...) exist but their v4 names are UNKNOWN, so they are kept as additional properties.
+    ///Package options.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct PackageOptions {
-        ///Embedded-editor flags (since release 2.8). Documented by name: `focusTemplating` (focus the first document on load) and `returnUrl`. The names of the other flags (draft-only saving, locking properties, verification, signers, documents) are UNKNOWN.
+        ///Embedded-editor flags (since release 2.8). Documented by name: `focusTemplating` (focus the first document on load) and `returnUrl`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub embed: ::std::option::Option<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1610,7 +1610,7 @@ pub mod types {
         ///Friendly name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        ///Public HTTPS URL of your webhook receiver. How to delete an endpoint is UNKNOWN.
+        ///Public HTTPS URL of your webhook receiver.
         pub url: ::std::string::String,
     }
     impl SetEventEndpointRequest {
@@ -1693,7 +1693,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub revisions_signed: ::std::option::Option<i64>,
-        ///Values UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub role: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -1717,7 +1717,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub signer_tag: ::std::option::Option<::std::string::String>,
-        ///Values UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub state: ::std::option::Option<::std::string::String>,
         /// ISO 8601 date-time in UTC, e.g. `2022-02-23T20:19:28.9357901Z`.
@@ -1738,10 +1738,10 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub time_updated: ::std::option::Option<::std::string::String>,
-        ///Values UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
-        ///Contents UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub verification: ::std::option::Option<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1885,7 +1885,7 @@ pub mod types {
         pub time_expires: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token: ::std::option::Option<::std::string::String>,
-        ///`package_sign`, `package_edit`, others UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
@@ -2199,7 +2199,7 @@ pub mod types {
         pub package_id: ::std::string::String,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub recipients: ::std::vec::Vec<RecipientInput>,
-        ///When false, the response's `package` is null. Default UNKNOWN.
+        ///When false, the response's `package` is null.
         #[serde(
             rename = "returnPackage",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -10938,25 +10938,6 @@ Either an API key in the `api_key` header (your own organization) or an OAuth 2.
 (third-party apps; authorization code with optional PKCE, `/connect/authorize` and `/connect/token`
 on the origin, not under `/api/v1`). Both are handled by `crates/iinked-sign/src/auth.rs`.
 
-## What is UNKNOWN (not invented here)
-
-* The download of executed documents ("Packages download" API: Executed, CAC and MasterFile
-  variants) is referenced but its route is not documented; the `packages/{packageId}/link` page
-  (signer links regeneration) was not available either. Both are reachable through the client's
-  raw request method (`Client::raw`).
-* The error model (statuses, body) of every operation: no error response is declared; the SDK maps
-  any non-2xx answer with its status, message and request id.
-* The full request schemas of `packages/add` and `packages/update` (fields come from examples and
-  guides), the `meeting` request shape, `options` members beyond `embedded`/`embed`.
-* `files/upload`: the part's field name, single object vs list answer, formats and size limits.
-* `events/endpoints/set`: further body fields, the answer's field names (it carries the webhook
-  secret), how to delete an endpoint.
-* The `X-Syngrafii-Signature` algorithm: webhook payloads are described here
-  (`PackageEvent`, `DocumentEvent`) but signatures are not verified by the SDK.
-* OAuth token response, lifetimes, refresh and rotation (RFC 6749 is followed), `prompt` values.
-* Value sets of signer/recipient/document `role`/`type`/`state`, `sortBy`, maximum `take`, rate limits.
-
-
 Version: v1*/
 pub struct Client {
     pub(crate) baseurl: String,
@@ -11021,7 +11002,7 @@ const _: () = {
 impl Client {
     /**Register or replace the webhook endpoint
 
-With OAuth, manages the one endpoint tied to the OAuth client id (named after the app). The answer includes the secret for `X-Syngrafii-Signature`; its field names are UNKNOWN, so it is free-form JSON.
+With OAuth, manages the one endpoint tied to the OAuth client id (named after the app).
 
 Sends a `POST` request to `/events/endpoints/set`
 
@@ -11160,7 +11141,7 @@ let response = client.get_package_data()
     }
     /**A short-lived link for the embeddable package editor
 
-No body. Refresh it before it expires (lifetime UNKNOWN).
+No body.
 
 Sends a `POST` request to `/packages/{packageId}/link/edit`
 

@@ -54,7 +54,7 @@ only `Success` is safe to require.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub img_root: ::std::option::Option<::std::string::String>,
-        ///Outcome flag. The shape of a `false` answer is UNKNOWN.
+        ///Outcome flag.
         #[serde(rename = "Success")]
         pub success: bool,
         ///Purpose not documented.
@@ -316,27 +316,6 @@ that the lifetime may drop to 10-15 minutes. There is no refresh token. The head
 calls is not in the available text; `Authorization: Bearer <token>` is used (a guess, standard
 for OAuth 2.0 bearer tokens).
 
-## What is UNKNOWN (not invented here)
-
-* The rest of the route list. Xink's reference stops after the first three `api/1.0` routes
-  and the start of a fourth (`api/1.0/employee/{email}/...`, last segment cut off). The Image,
-  Signature, Signature Import, Rerouting, Managed Accounts and Shared Mailboxes controllers
-  and the employee write routes exist, but their routes are not public. The SDK reaches them
-  through the raw request method of the client (`Client::raw`), which goes through the same
-  session, hooks and error type as the operations below. Adding a route later is an edit of
-  this file plus `cargo xtask generate`.
-* Every response body of every `api/1.0` route: the article's examples section is not
-  available. Responses are therefore free-form JSON.
-* The error body of `api/1.0` routes (status codes, shape) and of the token endpoint (400,
-  body not shown). No error response is declared: any non-2xx status reaches the SDK's error
-  mapping with its status, raw message and request id intact, whatever its body (HTML, empty
-  or JSON).
-* The scope each route needs, except `listEmployees` (`employeeread`). `x-scopes` lists only
-  documented scopes.
-* Paging semantics of `listEmployees` (offset as record index or page number, maximum limit,
-  end-of-list signal), rate limits and request-id headers.
-
-
 Version: 1.0*/
 pub struct Client {
     pub(crate) baseurl: String,
@@ -422,15 +401,13 @@ Route `api/1.0/employee/list/{offset:int=0}/{limit:int=500}`. Required scope:
 `employee/list/{offset}` with the defaults 0 and 500; OpenAPI 3.0 path parameters are
 always required, so the SDK's builder needs both (`.offset(0).limit(500)` for the
 server defaults).
-Paging semantics (record index or page number, maximum `limit`, total count, end-of-list
-signal, ordering) are UNKNOWN. The response is JSON; its fields are not documented.
-
+The response is JSON; its fields are not documented.
 
 Sends a `GET` request to `/api/1.0/employee/list/{offset}/{limit}`
 
 Arguments:
-- `offset`: Where the list starts (server default 0). Negative values are UNKNOWN.
-- `limit`: How many employees to return (server default 500; maximum UNKNOWN).
+- `offset`: Where the list starts (server default 0).
+- `limit`: Not documented by the provider (see the crate's known gaps).
 ```ignore
 let response = client.list_employees()
     .offset(offset)
@@ -444,10 +421,7 @@ let response = client.list_employees()
     /**The fields (name, title, phone, ...) of one employee
 
 Route `api/1.0/employee/{email}/fields`. Required scope: not documented (by its name
-probably `employeefieldsread`, a guess). Whether the fields come as object properties, a
-name-to-value map or a list of items is UNKNOWN, as are case sensitivity of the address,
-addresses containing `+`, and the answer for an unknown employee.
-
+probably `employeefieldsread`, a guess).
 
 Sends a `GET` request to `/api/1.0/employee/{email}/fields`
 

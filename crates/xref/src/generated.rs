@@ -67,21 +67,6 @@ A partner platform connects a whole Xref **account**, not a user:
 No refresh token, expiry, scope or PKCE is documented: a rejected token can only be replaced
 by authorizing again.
 
-## What is UNKNOWN (not invented here)
-
-* **Every resource endpoint.** The resource reference (an Apiary site) is not publicly
-  available, so no reference-checking operation is specified. Add them here when the reference
-  is obtained and run `cargo xtask generate`; until then the client's raw request method
-  (`Client::raw`) reaches them with the same auth and errors.
-* The answer of `POST /auth` (status and body): declared as an empty 200; the body is ignored.
-* Success statuses (200 assumed) and every error status and body: no error response is
-  declared; the SDK maps any non-2xx answer with its status, message and request id.
-* Values of the callback's `error` parameter; token lifetime; which status a revoked token
-  gets (401 assumed); whether a second exchange rotates the token; whether `/oauth/tokens`
-  accepts anything but JSON; rate limits; sandbox or regional hosts; webhooks (a
-  `webhook_url` is registered, but events, payloads and signing are not documented).
-
-
 Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
@@ -147,9 +132,7 @@ impl Client {
     /**Check that the account's token is accepted
 
 `POST /auth` with `Authorization: Token <access_token>` and no body (older docs used
-`GET`). The answer's status and body are UNKNOWN: success is any 200, and the body is
-ignored.
-
+`GET`).
 
 Sends a `POST` request to `/auth`
 

@@ -543,16 +543,6 @@ Activities: things visitors did at an experience.
 `Authorization: Bearer <token>` from the region's Auth API (`https://auth.<region domain>/api/token/`), one token
 for every service of the region. An expired token answers **403**: the SDK refreshes and resends once on 401 and 403.
 
-## Conventions and UNKNOWNs
-
-Resources are schemaless JSON documents (extra fields are stored and returned). Single answers use the
-`XPKitResource` envelope, lists the `XPKitResources` envelope with `x__page`/`x__limit`/`x__token` paging and
-`x__order_by`. Error bodies are `{{error, description?, extra_info?}}` (`ErrorResponse`), not declared per
-operation. UNKNOWN: success statuses (any 2xx accepted), the scope each operation needs, pagination rules, the
-rate-limit status (2,000 requests per app per 5 minutes is documented), trailing-slash canonical form (paths are
-written as the official SDK sends them), callback payloads. The per-API OpenAPI documents XPKit publishes could
-not be retrieved; this spec is rebuilt from the docs and the official SDK.
-
 Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
@@ -617,7 +607,7 @@ const _: () = {
 impl Client {
     /**Create many activities (asynchronous)
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/activities`
 
@@ -632,15 +622,15 @@ let response = client.create_activities_bulk()
     }
     /**List activities
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN). Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
+Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
 
 Sends a `GET` request to `/api/activity`
 
 Arguments:
-- `x_limit`: Page size (default 50; maximum UNKNOWN).
+- `x_limit`: Not documented by the provider (see the crate's known gaps).
 - `x_order_by`: `|`-separated fields, each optionally suffixed `__asc` (default) or `__desc`, e.g. `created__asc|name__desc`.
 - `x_page`: Page number to fetch.
-- `x_query`: Search (syntax UNKNOWN).
+- `x_query`: Not documented by the provider (see the crate's known gaps).
 - `x_token`: Page token (a `next_token`).
 ```ignore
 let response = client.list_activities()
@@ -657,7 +647,7 @@ let response = client.list_activities()
     }
     /**Create a activity
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/activity`
 
@@ -674,8 +664,6 @@ let response = client.create_activity()
 
 The `resource` is a `Activity` document (see the schema).
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
-
 Sends a `GET` request to `/api/activity/{resource_id}`
 
 Arguments:
@@ -691,7 +679,7 @@ let response = client.read_activity()
     }
     /**Replace a activity
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `PUT` request to `/api/activity/{resource_id}`
 
@@ -710,7 +698,7 @@ let response = client.replace_activity()
     }
     /**Delete a activity
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `DELETE` request to `/api/activity/{resource_id}`
 
@@ -725,9 +713,9 @@ let response = client.delete_activity()
     pub fn delete_activity(&self) -> builder::DeleteActivity<'_> {
         builder::DeleteActivity::new(self)
     }
-    /**Update part of a activity (merge semantics UNKNOWN)
+    /**Not documented by the provider (see the crate's known gaps)
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `PATCH` request to `/api/activity/{resource_id}`
 

@@ -24,7 +24,7 @@ pub mod types {
         ///Seconds (36000 seen).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expires_in: ::std::option::Option<i64>,
-        ///Granted scopes (separator UNKNOWN).
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<::std::string::String>,
         ///`Bearer`.
@@ -36,7 +36,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///The logged-in user (other fields UNKNOWN).
+    ///Not documented by the provider (see the crate's known gaps).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct User {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -512,16 +512,6 @@ Tokens, the logged-in user, invitations. Browser-only URLs on this host (not ope
 `Authorization: Bearer <token>` from the region's Auth API (`https://auth.<region domain>/api/token/`), one token
 for every service of the region. An expired token answers **403**: the SDK refreshes and resends once on 401 and 403.
 
-## Conventions and UNKNOWNs
-
-Resources are schemaless JSON documents (extra fields are stored and returned). Single answers use the
-`XPKitResource` envelope, lists the `XPKitResources` envelope with `x__page`/`x__limit`/`x__token` paging and
-`x__order_by`. Error bodies are `{{error, description?, extra_info?}}` (`ErrorResponse`), not declared per
-operation. UNKNOWN: success statuses (any 2xx accepted), the scope each operation needs, pagination rules, the
-rate-limit status (2,000 requests per app per 5 minutes is documented), trailing-slash canonical form (paths are
-written as the official SDK sends them), callback payloads. The per-API OpenAPI documents XPKit publishes could
-not be retrieved; this spec is rebuilt from the docs and the official SDK.
-
 Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
@@ -588,8 +578,6 @@ impl Client {
 
 Requires XPKit enabled as an auth provider; the new user gets the default group.
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
-
 Sends a `POST` request to `/api/invite`
 
 ```ignore
@@ -605,8 +593,6 @@ let response = client.invite_user()
 
 Needs a user token (authorization-code login) with scope `usersso:read`. The `resource` is a `User`.
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
-
 Sends a `GET` request to `/api/user/me`
 
 ```ignore
@@ -620,8 +606,6 @@ let response = client.read_current_user()
     /**Update the logged-in user
 
 Needs a user token with scope `usersso:update`.
-
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
 
 Sends a `PATCH` request to `/api/user/me`
 

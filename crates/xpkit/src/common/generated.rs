@@ -21,7 +21,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///Acknowledgement of an asynchronous operation (HTTP status 200 vs 202 UNKNOWN).
+    ///Not documented by the provider (see the crate's known gaps).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct XpKitAcknowledgement {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -55,7 +55,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///List envelope. Which of `next`/`next_token` is set, and when they are null at the end, is UNKNOWN; the SDK's stream follows `next_token`, else `next`, and stops when both are null.
+    ///List envelope.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct XpKitResources {
         ///Total number of matching documents (not the page size).
@@ -79,7 +79,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///A map of names to numbers (keys UNKNOWN).
+    ///Not documented by the provider (see the crate's known gaps).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct XpKitSummary(

@@ -23,12 +23,12 @@ pub mod types {
         pub activity_fields: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub activity_type: ::std::option::Option<::std::string::String>,
-        ///Format UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub end_date: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub experience_id: ::std::option::Option<::std::string::String>,
-        ///Values UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         pub export_type: ::std::string::String,
         pub name: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -37,9 +37,9 @@ pub mod types {
         pub profile_fields: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub schedule: ::std::option::Option<ExportTriggerRequestSchedule>,
-        ///Values UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         pub schedule_type: ::std::string::String,
-        ///Format UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub start_date: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -491,16 +491,6 @@ Data exports.
 `Authorization: Bearer <token>` from the region's Auth API (`https://auth.<region domain>/api/token/`), one token
 for every service of the region. An expired token answers **403**: the SDK refreshes and resends once on 401 and 403.
 
-## Conventions and UNKNOWNs
-
-Resources are schemaless JSON documents (extra fields are stored and returned). Single answers use the
-`XPKitResource` envelope, lists the `XPKitResources` envelope with `x__page`/`x__limit`/`x__token` paging and
-`x__order_by`. Error bodies are `{{error, description?, extra_info?}}` (`ErrorResponse`), not declared per
-operation. UNKNOWN: success statuses (any 2xx accepted), the scope each operation needs, pagination rules, the
-rate-limit status (2,000 requests per app per 5 minutes is documented), trailing-slash canonical form (paths are
-written as the official SDK sends them), callback payloads. The per-API OpenAPI documents XPKit publishes could
-not be retrieved; this spec is rebuilt from the docs and the official SDK.
-
 Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
@@ -565,7 +555,7 @@ const _: () = {
 impl Client {
     /**Download an export as CSV
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `GET` request to `/api/download/{resource_id}`
 
@@ -582,7 +572,7 @@ let response = client.download_export()
     }
     /**Trigger an export (asynchronous; answers an array of acknowledgements)
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/export`
 
@@ -597,7 +587,7 @@ let response = client.trigger_export()
     }
     /**Read an export
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `GET` request to `/api/export/{resource_id}`
 
@@ -616,12 +606,12 @@ let response = client.read_export()
 
 The list path is `/api/task`, not `/api/export`.
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN). Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
+Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
 
 Sends a `GET` request to `/api/task`
 
 Arguments:
-- `x_limit`: Page size (default 50; maximum UNKNOWN).
+- `x_limit`: Not documented by the provider (see the crate's known gaps).
 - `x_order_by`: `|`-separated fields, each optionally suffixed `__asc` (default) or `__desc`, e.g. `created__asc|name__desc`.
 - `x_page`: Page number to fetch.
 - `x_token`: Page token (a `next_token`).

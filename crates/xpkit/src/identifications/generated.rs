@@ -1119,7 +1119,7 @@ pub mod types {
 #[derive(Clone, Debug)]
 /**Client for XPKit Identifications API
 
-QR codes and PDF417 identities, identity batches, Apple Wallet passes. Which options apply to which symbology, and exact response content types, are UNKNOWN.
+QR codes and PDF417 identities, identity batches, Apple Wallet passes.
 
 ## Hosts
 
@@ -1130,16 +1130,6 @@ QR codes and PDF417 identities, identity batches, Apple Wallet passes. Which opt
 
 `Authorization: Bearer <token>` from the region's Auth API (`https://auth.<region domain>/api/token/`), one token
 for every service of the region. An expired token answers **403**: the SDK refreshes and resends once on 401 and 403.
-
-## Conventions and UNKNOWNs
-
-Resources are schemaless JSON documents (extra fields are stored and returned). Single answers use the
-`XPKitResource` envelope, lists the `XPKitResources` envelope with `x__page`/`x__limit`/`x__token` paging and
-`x__order_by`. Error bodies are `{{error, description?, extra_info?}}` (`ErrorResponse`), not declared per
-operation. UNKNOWN: success statuses (any 2xx accepted), the scope each operation needs, pagination rules, the
-rate-limit status (2,000 requests per app per 5 minutes is documented), trailing-slash canonical form (paths are
-written as the official SDK sends them), callback payloads. The per-API OpenAPI documents XPKit publishes could
-not be retrieved; this spec is rebuilt from the docs and the official SDK.
 
 Version: 1*/
 pub struct Client {
@@ -1205,12 +1195,12 @@ const _: () = {
 impl Client {
     /**List Apple Wallet pass configurations
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN). Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
+Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
 
 Sends a `GET` request to `/api/identity/apple`
 
 Arguments:
-- `x_limit`: Page size (default 50; maximum UNKNOWN).
+- `x_limit`: Not documented by the provider (see the crate's known gaps).
 - `x_order_by`: `|`-separated fields, each optionally suffixed `__asc` (default) or `__desc`, e.g. `created__asc|name__desc`.
 - `x_page`: Page number to fetch.
 - `x_token`: Page token (a `next_token`).
@@ -1228,7 +1218,7 @@ let response = client.list_wallet_configurations()
     }
     /**Create a wallet configuration
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/identity/apple`
 
@@ -1243,7 +1233,7 @@ let response = client.create_wallet_configuration()
     }
     /**Generate a wallet pass
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/identity/apple/wallet`
 
@@ -1258,7 +1248,7 @@ let response = client.generate_wallet_pass()
     }
     /**Read a wallet configuration
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `GET` request to `/api/identity/apple/{resource_id}`
 
@@ -1275,7 +1265,7 @@ let response = client.read_wallet_configuration()
     }
     /**Delete a wallet configuration
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `DELETE` request to `/api/identity/apple/{resource_id}`
 
@@ -1292,7 +1282,7 @@ let response = client.delete_wallet_configuration()
     }
     /**Set fields of a wallet configuration
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `PATCH` request to `/api/identity/apple/{resource_id}`
 
@@ -1311,7 +1301,7 @@ let response = client.update_wallet_configuration()
     }
     /**Create a batch of identities (asynchronous)
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/identity/batch/{identity_type}`
 
@@ -1330,7 +1320,7 @@ let response = client.create_identity_batch()
     }
     /**Delete a batch (its id goes in a JSON body)
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `DELETE` request to `/api/identity/batch/{identity_type}`
 
@@ -1349,12 +1339,12 @@ let response = client.delete_identity_batch()
     }
     /**List identity batches
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN). Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
+Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
 
 Sends a `GET` request to `/api/identity/download`
 
 Arguments:
-- `x_limit`: Page size (default 50; maximum UNKNOWN).
+- `x_limit`: Not documented by the provider (see the crate's known gaps).
 - `x_order_by`: `|`-separated fields, each optionally suffixed `__asc` (default) or `__desc`, e.g. `created__asc|name__desc`.
 - `x_page`: Page number to fetch.
 - `x_token`: Page token (a `next_token`).
@@ -1372,7 +1362,7 @@ let response = client.list_identity_batches()
     }
     /**Download a batch as a zip archive
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `GET` request to `/api/identity/download/{resource_id}`
 
@@ -1389,7 +1379,7 @@ let response = client.download_identity_batch()
     }
     /**Render given data as a PNG
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `GET` request to `/api/identity/encode/{identity_type}`
 
@@ -1407,7 +1397,7 @@ Arguments:
 - `ratio`
 - `scale`
 - `security_level`
-- `account_id`: The XPKit account (semantics vs the token's account UNKNOWN).
+- `account_id`: Not documented by the provider (see the crate's known gaps).
 ```ignore
 let response = client.encode_identity()
     .identity_type(identity_type)
@@ -1434,13 +1424,11 @@ let response = client.encode_identity()
 
 The body is ignored; the SDK's `identity_exists` turns 404 into `false`.
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
-
 Sends a `GET` request to `/api/identity/verify`
 
 Arguments:
 - `data`
-- `account_id`: The XPKit account (semantics vs the token's account UNKNOWN).
+- `account_id`: Not documented by the provider (see the crate's known gaps).
 ```ignore
 let response = client.verify_identity()
     .data(data)
@@ -1454,8 +1442,6 @@ let response = client.verify_identity()
     /**Create an identity (text, or a PNG with `format=png`)
 
 Non-JSON: the answer is returned as bytes with its content type.
-
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
 
 Sends a `GET` request to `/api/identity/{identity_type}`
 
@@ -1472,7 +1458,7 @@ Arguments:
 - `ratio`
 - `scale`
 - `security_level`
-- `account_id`: The XPKit account (semantics vs the token's account UNKNOWN).
+- `account_id`: Not documented by the provider (see the crate's known gaps).
 ```ignore
 let response = client.create_identity()
     .identity_type(identity_type)

@@ -291,7 +291,7 @@ pub mod types {
 #[derive(Clone, Debug)]
 /**Client for XPKit Jobs API
 
-Asynchronous jobs (deleted 7 days after they finish). Whether `read_job` takes an acknowledgement's `job_id` or a distinct `resource_id` is UNKNOWN.
+Asynchronous jobs (deleted 7 days after they finish).
 
 ## Hosts
 
@@ -302,16 +302,6 @@ Asynchronous jobs (deleted 7 days after they finish). Whether `read_job` takes a
 
 `Authorization: Bearer <token>` from the region's Auth API (`https://auth.<region domain>/api/token/`), one token
 for every service of the region. An expired token answers **403**: the SDK refreshes and resends once on 401 and 403.
-
-## Conventions and UNKNOWNs
-
-Resources are schemaless JSON documents (extra fields are stored and returned). Single answers use the
-`XPKitResource` envelope, lists the `XPKitResources` envelope with `x__page`/`x__limit`/`x__token` paging and
-`x__order_by`. Error bodies are `{{error, description?, extra_info?}}` (`ErrorResponse`), not declared per
-operation. UNKNOWN: success statuses (any 2xx accepted), the scope each operation needs, pagination rules, the
-rate-limit status (2,000 requests per app per 5 minutes is documented), trailing-slash canonical form (paths are
-written as the official SDK sends them), callback payloads. The per-API OpenAPI documents XPKit publishes could
-not be retrieved; this spec is rebuilt from the docs and the official SDK.
 
 Version: 1*/
 pub struct Client {
@@ -377,12 +367,12 @@ const _: () = {
 impl Client {
     /**List jobs
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN). Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
+Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
 
 Sends a `GET` request to `/api/job`
 
 Arguments:
-- `x_limit`: Page size (default 50; maximum UNKNOWN).
+- `x_limit`: Not documented by the provider (see the crate's known gaps).
 - `x_order_by`: `|`-separated fields, each optionally suffixed `__asc` (default) or `__desc`, e.g. `created__asc|name__desc`.
 - `x_page`: Page number to fetch.
 - `x_token`: Page token (a `next_token`).
@@ -401,8 +391,6 @@ let response = client.list_jobs()
     /**Read a job
 
 The `resource` is a `Job`.
-
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
 
 Sends a `GET` request to `/api/job/{resource_id}`
 

@@ -113,7 +113,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ProfilesBulkRequest {
         pub profiles: ::std::vec::Vec<ProfileDocument>,
-        ///Semantics UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub update: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -129,7 +129,7 @@ pub mod types {
     ///`ProfilesMergeRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ProfilesMergeRequest {
-        ///Meaning UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         pub authority: ::std::string::String,
         pub profiles: ::std::vec::Vec<::std::string::String>,
     }
@@ -979,16 +979,6 @@ Visitor profiles. `email`, `qr_code` and `rfid` are arrays whose values are uniq
 `Authorization: Bearer <token>` from the region's Auth API (`https://auth.<region domain>/api/token/`), one token
 for every service of the region. An expired token answers **403**: the SDK refreshes and resends once on 401 and 403.
 
-## Conventions and UNKNOWNs
-
-Resources are schemaless JSON documents (extra fields are stored and returned). Single answers use the
-`XPKitResource` envelope, lists the `XPKitResources` envelope with `x__page`/`x__limit`/`x__token` paging and
-`x__order_by`. Error bodies are `{{error, description?, extra_info?}}` (`ErrorResponse`), not declared per
-operation. UNKNOWN: success statuses (any 2xx accepted), the scope each operation needs, pagination rules, the
-rate-limit status (2,000 requests per app per 5 minutes is documented), trailing-slash canonical form (paths are
-written as the official SDK sends them), callback payloads. The per-API OpenAPI documents XPKit publishes could
-not be retrieved; this spec is rebuilt from the docs and the official SDK.
-
 Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
@@ -1053,15 +1043,15 @@ const _: () = {
 impl Client {
     /**List profiles
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN). Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
+Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
 
 Sends a `GET` request to `/api/profile`
 
 Arguments:
-- `x_limit`: Page size (default 50; maximum UNKNOWN).
+- `x_limit`: Not documented by the provider (see the crate's known gaps).
 - `x_order_by`: `|`-separated fields, each optionally suffixed `__asc` (default) or `__desc`, e.g. `created__asc|name__desc`.
 - `x_page`: Page number to fetch.
-- `x_query`: Search (syntax UNKNOWN).
+- `x_query`: Not documented by the provider (see the crate's known gaps).
 - `x_token`: Page token (a `next_token`).
 ```ignore
 let response = client.list_profiles()
@@ -1078,7 +1068,7 @@ let response = client.list_profiles()
     }
     /**Create a profile
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/profile`
 
@@ -1091,9 +1081,9 @@ let response = client.create_profile()
     pub fn create_profile(&self) -> builder::CreateProfile<'_> {
         builder::CreateProfile::new(self)
     }
-    /**Create or update a profile (matching rule UNKNOWN)
+    /**Not documented by the provider (see the crate's known gaps)
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/profile/create-update`
 
@@ -1108,7 +1098,7 @@ let response = client.create_or_update_profile()
     }
     /**Merge profiles
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/profile/merge`
 
@@ -1125,8 +1115,6 @@ let response = client.merge_profiles()
 
 The `resource` is a `Profile` document (see the schema).
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
-
 Sends a `GET` request to `/api/profile/{resource_id}`
 
 Arguments:
@@ -1142,7 +1130,7 @@ let response = client.read_profile()
     }
     /**Replace a profile
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `PUT` request to `/api/profile/{resource_id}`
 
@@ -1161,7 +1149,7 @@ let response = client.replace_profile()
     }
     /**Delete a profile
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `DELETE` request to `/api/profile/{resource_id}`
 
@@ -1176,9 +1164,9 @@ let response = client.delete_profile()
     pub fn delete_profile(&self) -> builder::DeleteProfile<'_> {
         builder::DeleteProfile::new(self)
     }
-    /**Update part of a profile (merge semantics UNKNOWN)
+    /**Not documented by the provider (see the crate's known gaps)
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `PATCH` request to `/api/profile/{resource_id}`
 
@@ -1197,7 +1185,7 @@ let response = client.update_profile()
     }
     /**Create many profiles (asynchronous)
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/profiles`
 

@@ -998,7 +998,7 @@ pub mod types {
 #[derive(Clone, Debug)]
 /**Client for XPKit Queues API
 
-Queue configurations and queue items. Changes are also broadcast over a websocket (URL and protocol UNKNOWN).
+Queue configurations and queue items.
 
 ## Hosts
 
@@ -1009,16 +1009,6 @@ Queue configurations and queue items. Changes are also broadcast over a websocke
 
 `Authorization: Bearer <token>` from the region's Auth API (`https://auth.<region domain>/api/token/`), one token
 for every service of the region. An expired token answers **403**: the SDK refreshes and resends once on 401 and 403.
-
-## Conventions and UNKNOWNs
-
-Resources are schemaless JSON documents (extra fields are stored and returned). Single answers use the
-`XPKitResource` envelope, lists the `XPKitResources` envelope with `x__page`/`x__limit`/`x__token` paging and
-`x__order_by`. Error bodies are `{{error, description?, extra_info?}}` (`ErrorResponse`), not declared per
-operation. UNKNOWN: success statuses (any 2xx accepted), the scope each operation needs, pagination rules, the
-rate-limit status (2,000 requests per app per 5 minutes is documented), trailing-slash canonical form (paths are
-written as the official SDK sends them), callback payloads. The per-API OpenAPI documents XPKit publishes could
-not be retrieved; this spec is rebuilt from the docs and the official SDK.
 
 Version: 1*/
 pub struct Client {
@@ -1084,12 +1074,12 @@ const _: () = {
 impl Client {
     /**List queues
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN). Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
+Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
 
 Sends a `GET` request to `/api/configuration`
 
 Arguments:
-- `x_limit`: Page size (default 50; maximum UNKNOWN).
+- `x_limit`: Not documented by the provider (see the crate's known gaps).
 - `x_order_by`: `|`-separated fields, each optionally suffixed `__asc` (default) or `__desc`, e.g. `created__asc|name__desc`.
 - `x_page`: Page number to fetch.
 - `x_token`: Page token (a `next_token`).
@@ -1107,7 +1097,7 @@ let response = client.list_queues()
     }
     /**Create a queue
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/configuration`
 
@@ -1122,7 +1112,7 @@ let response = client.create_queue()
     }
     /**Read a queue
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `GET` request to `/api/configuration/{resource_id}`
 
@@ -1139,7 +1129,7 @@ let response = client.read_queue()
     }
     /**Replace a queue
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `PUT` request to `/api/configuration/{resource_id}`
 
@@ -1158,7 +1148,7 @@ let response = client.replace_queue()
     }
     /**Delete a queue
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `DELETE` request to `/api/configuration/{resource_id}`
 
@@ -1173,9 +1163,9 @@ let response = client.delete_queue()
     pub fn delete_queue(&self) -> builder::DeleteQueue<'_> {
         builder::DeleteQueue::new(self)
     }
-    /**Update part of a queue (merge semantics UNKNOWN)
+    /**Not documented by the provider (see the crate's known gaps)
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `PATCH` request to `/api/configuration/{resource_id}`
 
@@ -1194,13 +1184,13 @@ let response = client.update_queue()
     }
     /**List the items of a queue
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN). Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
+Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
 
 Sends a `GET` request to `/api/queue/{queue_id}`
 
 Arguments:
-- `queue_id`: The queue: its `queue_id` slug or its `resource_id` (which one the path expects is UNKNOWN).
-- `x_limit`: Page size (default 50; maximum UNKNOWN).
+- `queue_id`: Not documented by the provider (see the crate's known gaps).
+- `x_limit`: Not documented by the provider (see the crate's known gaps).
 - `x_order_by`: `|`-separated fields, each optionally suffixed `__asc` (default) or `__desc`, e.g. `created__asc|name__desc`.
 - `x_page`: Page number to fetch.
 - `x_token`: Page token (a `next_token`).
@@ -1219,12 +1209,12 @@ let response = client.list_queue_items()
     }
     /**Add a person to a queue
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/queue/{queue_id}`
 
 Arguments:
-- `queue_id`: The queue: its `queue_id` slug or its `resource_id` (which one the path expects is UNKNOWN).
+- `queue_id`: Not documented by the provider (see the crate's known gaps).
 - `body`
 ```ignore
 let response = client.create_queue_item()
@@ -1236,14 +1226,14 @@ let response = client.create_queue_item()
     pub fn create_queue_item(&self) -> builder::CreateQueueItem<'_> {
         builder::CreateQueueItem::new(self)
     }
-    /**Per-group numbers of a queue (keys UNKNOWN)
+    /**Not documented by the provider (see the crate's known gaps)
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `GET` request to `/api/queue/{queue_id}/group/stats`
 
 Arguments:
-- `queue_id`: The queue: its `queue_id` slug or its `resource_id` (which one the path expects is UNKNOWN).
+- `queue_id`: Not documented by the provider (see the crate's known gaps).
 ```ignore
 let response = client.read_queue_group_stats()
     .queue_id(queue_id)
@@ -1255,12 +1245,12 @@ let response = client.read_queue_group_stats()
     }
     /**Read a queue item
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `GET` request to `/api/queue/{queue_id}/{resource_id}`
 
 Arguments:
-- `queue_id`: The queue: its `queue_id` slug or its `resource_id` (which one the path expects is UNKNOWN).
+- `queue_id`: Not documented by the provider (see the crate's known gaps).
 - `resource_id`: The document's `resource_id`.
 ```ignore
 let response = client.read_queue_item()
@@ -1274,12 +1264,12 @@ let response = client.read_queue_item()
     }
     /**Replace a queue item
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `PUT` request to `/api/queue/{queue_id}/{resource_id}`
 
 Arguments:
-- `queue_id`: The queue: its `queue_id` slug or its `resource_id` (which one the path expects is UNKNOWN).
+- `queue_id`: Not documented by the provider (see the crate's known gaps).
 - `resource_id`: The document's `resource_id`.
 - `body`
 ```ignore
@@ -1295,12 +1285,12 @@ let response = client.replace_queue_item()
     }
     /**Remove a queue item
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `DELETE` request to `/api/queue/{queue_id}/{resource_id}`
 
 Arguments:
-- `queue_id`: The queue: its `queue_id` slug or its `resource_id` (which one the path expects is UNKNOWN).
+- `queue_id`: Not documented by the provider (see the crate's known gaps).
 - `resource_id`: The document's `resource_id`.
 ```ignore
 let response = client.delete_queue_item()
@@ -1314,12 +1304,12 @@ let response = client.delete_queue_item()
     }
     /**Update a queue item (typically `{"status": "call"}`)
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `PATCH` request to `/api/queue/{queue_id}/{resource_id}`
 
 Arguments:
-- `queue_id`: The queue: its `queue_id` slug or its `resource_id` (which one the path expects is UNKNOWN).
+- `queue_id`: Not documented by the provider (see the crate's known gaps).
 - `resource_id`: The document's `resource_id`.
 - `body`
 ```ignore

@@ -142,16 +142,6 @@ Custom, experience and object documents.
 `Authorization: Bearer <token>` from the region's Auth API (`https://auth.<region domain>/api/token/`), one token
 for every service of the region. An expired token answers **403**: the SDK refreshes and resends once on 401 and 403.
 
-## Conventions and UNKNOWNs
-
-Resources are schemaless JSON documents (extra fields are stored and returned). Single answers use the
-`XPKitResource` envelope, lists the `XPKitResources` envelope with `x__page`/`x__limit`/`x__token` paging and
-`x__order_by`. Error bodies are `{{error, description?, extra_info?}}` (`ErrorResponse`), not declared per
-operation. UNKNOWN: success statuses (any 2xx accepted), the scope each operation needs, pagination rules, the
-rate-limit status (2,000 requests per app per 5 minutes is documented), trailing-slash canonical form (paths are
-written as the official SDK sends them), callback payloads. The per-API OpenAPI documents XPKit publishes could
-not be retrieved; this spec is rebuilt from the docs and the official SDK.
-
 Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
@@ -214,9 +204,9 @@ const _: () = {
     {}
 };
 impl Client {
-    /**Counts per resource type (keys UNKNOWN)
+    /**Not documented by the provider (see the crate's known gaps)
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `GET` request to `/api/resources/summary`
 
@@ -230,16 +220,16 @@ let response = client.read_resource_summary()
     }
     /**List documents of a type
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN). Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
+Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
 
 Sends a `GET` request to `/api/{resource_type}`
 
 Arguments:
 - `resource_type`: A resource type defined in Portal (conventionally singular, e.g. `product`); `experience` and `object` are built in.
-- `x_limit`: Page size (default 50; maximum UNKNOWN).
+- `x_limit`: Not documented by the provider (see the crate's known gaps).
 - `x_order_by`: `|`-separated fields, each optionally suffixed `__asc` (default) or `__desc`, e.g. `created__asc|name__desc`.
 - `x_page`: Page number to fetch.
-- `x_query`: Search (syntax UNKNOWN).
+- `x_query`: Not documented by the provider (see the crate's known gaps).
 - `x_token`: Page token (a `next_token`).
 ```ignore
 let response = client.list_resources()
@@ -257,7 +247,7 @@ let response = client.list_resources()
     }
     /**Create a document
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/{resource_type}`
 
@@ -276,7 +266,7 @@ let response = client.create_resource()
     }
     /**Read a document
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `GET` request to `/api/{resource_type}/{resource_id}`
 
@@ -295,7 +285,7 @@ let response = client.read_resource()
     }
     /**Replace a document
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `PUT` request to `/api/{resource_type}/{resource_id}`
 
@@ -316,7 +306,7 @@ let response = client.replace_resource()
     }
     /**Delete a document
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `DELETE` request to `/api/{resource_type}/{resource_id}`
 
@@ -335,7 +325,7 @@ let response = client.delete_resource()
     }
     /**Update part of a document
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `PATCH` request to `/api/{resource_type}/{resource_id}`
 

@@ -568,16 +568,6 @@ Souvenirs of an experience.
 `Authorization: Bearer <token>` from the region's Auth API (`https://auth.<region domain>/api/token/`), one token
 for every service of the region. An expired token answers **403**: the SDK refreshes and resends once on 401 and 403.
 
-## Conventions and UNKNOWNs
-
-Resources are schemaless JSON documents (extra fields are stored and returned). Single answers use the
-`XPKitResource` envelope, lists the `XPKitResources` envelope with `x__page`/`x__limit`/`x__token` paging and
-`x__order_by`. Error bodies are `{{error, description?, extra_info?}}` (`ErrorResponse`), not declared per
-operation. UNKNOWN: success statuses (any 2xx accepted), the scope each operation needs, pagination rules, the
-rate-limit status (2,000 requests per app per 5 minutes is documented), trailing-slash canonical form (paths are
-written as the official SDK sends them), callback payloads. The per-API OpenAPI documents XPKit publishes could
-not be retrieved; this spec is rebuilt from the docs and the official SDK.
-
 Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
@@ -642,12 +632,12 @@ const _: () = {
 impl Client {
     /**List souvenirs
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN). Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
+Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
 
 Sends a `GET` request to `/api/souvenir`
 
 Arguments:
-- `x_limit`: Page size (default 50; maximum UNKNOWN).
+- `x_limit`: Not documented by the provider (see the crate's known gaps).
 - `x_order_by`: `|`-separated fields, each optionally suffixed `__asc` (default) or `__desc`, e.g. `created__asc|name__desc`.
 - `x_page`: Page number to fetch.
 - `x_token`: Page token (a `next_token`).
@@ -665,7 +655,7 @@ let response = client.list_souvenirs()
     }
     /**Create a souvenir
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/souvenir`
 
@@ -682,8 +672,6 @@ let response = client.create_souvenir()
 
 The `resource` is a `Souvenir` document (see the schema).
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
-
 Sends a `GET` request to `/api/souvenir/{resource_id}`
 
 Arguments:
@@ -699,7 +687,7 @@ let response = client.read_souvenir()
     }
     /**Replace a souvenir
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `PUT` request to `/api/souvenir/{resource_id}`
 
@@ -718,7 +706,7 @@ let response = client.replace_souvenir()
     }
     /**Delete a souvenir
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `DELETE` request to `/api/souvenir/{resource_id}`
 
@@ -733,9 +721,9 @@ let response = client.delete_souvenir()
     pub fn delete_souvenir(&self) -> builder::DeleteSouvenir<'_> {
         builder::DeleteSouvenir::new(self)
     }
-    /**Update part of a souvenir (merge semantics UNKNOWN)
+    /**Not documented by the provider (see the crate's known gaps)
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `PATCH` request to `/api/souvenir/{resource_id}`
 
@@ -754,7 +742,7 @@ let response = client.update_souvenir()
     }
     /**Duplicate the souvenirs of one experience into another
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/souvenirs/duplicate`
 

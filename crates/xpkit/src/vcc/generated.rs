@@ -84,7 +84,7 @@ pub mod types {
     ///Multipart parts: `configuration_names` plus any number of file or text parts.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct VccTriggerTaskGroupRequest {
-        ///List format UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         pub configuration_names: ::std::string::String,
     }
     impl VccTriggerTaskGroupRequest {
@@ -97,7 +97,7 @@ pub mod types {
     pub struct VccTriggerTaskRequest {
         pub configuration_name: ::std::string::String,
         pub data: ::std::string::String,
-        ///Format UNKNOWN.
+        ///Not documented by the provider (see the crate's known gaps).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub extras: ::std::option::Option<::std::string::String>,
     }
@@ -694,16 +694,6 @@ Visitor-created content: configurations, asset uploads, tasks.
 `Authorization: Bearer <token>` from the region's Auth API (`https://auth.<region domain>/api/token/`), one token
 for every service of the region. An expired token answers **403**: the SDK refreshes and resends once on 401 and 403.
 
-## Conventions and UNKNOWNs
-
-Resources are schemaless JSON documents (extra fields are stored and returned). Single answers use the
-`XPKitResource` envelope, lists the `XPKitResources` envelope with `x__page`/`x__limit`/`x__token` paging and
-`x__order_by`. Error bodies are `{{error, description?, extra_info?}}` (`ErrorResponse`), not declared per
-operation. UNKNOWN: success statuses (any 2xx accepted), the scope each operation needs, pagination rules, the
-rate-limit status (2,000 requests per app per 5 minutes is documented), trailing-slash canonical form (paths are
-written as the official SDK sends them), callback payloads. The per-API OpenAPI documents XPKit publishes could
-not be retrieved; this spec is rebuilt from the docs and the official SDK.
-
 Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
@@ -768,12 +758,12 @@ const _: () = {
 impl Client {
     /**List vcc configurations
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN). Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
+Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
 
 Sends a `GET` request to `/api/configuration`
 
 Arguments:
-- `x_limit`: Page size (default 50; maximum UNKNOWN).
+- `x_limit`: Not documented by the provider (see the crate's known gaps).
 - `x_order_by`: `|`-separated fields, each optionally suffixed `__asc` (default) or `__desc`, e.g. `created__asc|name__desc`.
 - `x_page`: Page number to fetch.
 - `x_token`: Page token (a `next_token`).
@@ -791,7 +781,7 @@ let response = client.list_vcc_configurations()
     }
     /**Create a vcc configuration
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/configuration`
 
@@ -806,7 +796,7 @@ let response = client.create_vcc_configuration()
     }
     /**Read a vcc configuration
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `GET` request to `/api/configuration/{resource_id}`
 
@@ -823,7 +813,7 @@ let response = client.read_vcc_configuration()
     }
     /**Replace a vcc configuration
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `PUT` request to `/api/configuration/{resource_id}`
 
@@ -842,7 +832,7 @@ let response = client.replace_vcc_configuration()
     }
     /**Delete a vcc configuration
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `DELETE` request to `/api/configuration/{resource_id}`
 
@@ -859,12 +849,12 @@ let response = client.delete_vcc_configuration()
     }
     /**List tasks
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN). Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
+Filters (`field=value`, `a.b=value`, `field__in=a|b`, `__gt`/`__gte`/`__lt`/`__lte`/`__ne`) are free-form query parameters that OpenAPI cannot declare: pass them with the SDK's `ListQuery` (streams and `list_page`).
 
 Sends a `GET` request to `/api/meta/task`
 
 Arguments:
-- `x_limit`: Page size (default 50; maximum UNKNOWN).
+- `x_limit`: Not documented by the provider (see the crate's known gaps).
 - `x_order_by`: `|`-separated fields, each optionally suffixed `__asc` (default) or `__desc`, e.g. `created__asc|name__desc`.
 - `x_page`: Page number to fetch.
 - `x_token`: Page token (a `next_token`).
@@ -882,7 +872,7 @@ let response = client.list_vcc_tasks()
     }
     /**Read a task
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `GET` request to `/api/meta/task/{resource_id}`
 
@@ -899,7 +889,7 @@ let response = client.read_vcc_task()
     }
     /**Trigger a task again (no body)
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/meta/task/{resource_id}`
 
@@ -916,7 +906,7 @@ let response = client.retrigger_vcc_task()
     }
     /**Cancel a task (no body)
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `PATCH` request to `/api/meta/task/{resource_id}`
 
@@ -933,7 +923,7 @@ let response = client.cancel_vcc_task()
     }
     /**Trigger several tasks again
 
-Success status: any 2xx (200 vs 201/202 is UNKNOWN).
+Not documented by the provider (see the crate's known gaps).
 
 Sends a `POST` request to `/api/meta/tasks`
 
