@@ -291,13 +291,7 @@ pub fn providers() -> Vec<Provider> {
                     .expect("xink client");
                 boxed(move || {
                     let c = client.clone();
-                    Box::pin(async move {
-                        c.get_account_info()
-                            .send()
-                            .await
-                            .map(|_| ())
-                            .map_err(Into::into)
-                    })
+                    Box::pin(async move { c.get_account_info().send().await.map(|_| ()) })
                 })
             },
         },
@@ -342,14 +336,9 @@ pub fn providers() -> Vec<Provider> {
                     .expect("iinked client");
                 boxed(move || {
                     let c = client.clone();
-                    Box::pin(async move {
-                        c.get_package()
-                            .package_id("p1")
-                            .send()
-                            .await
-                            .map(|_| ())
-                            .map_err(Into::into)
-                    })
+                    Box::pin(
+                        async move { c.get_package().package_id("p1").send().await.map(|_| ()) },
+                    )
                 })
             },
         },
@@ -412,9 +401,7 @@ pub fn providers() -> Vec<Provider> {
                 let jobs = Arc::new(xp.jobs());
                 boxed(move || {
                     let c = jobs.clone();
-                    Box::pin(
-                        async move { c.list_jobs().send().await.map(|_| ()).map_err(Into::into) },
-                    )
+                    Box::pin(async move { c.list_jobs().send().await.map(|_| ()) })
                 })
             },
         },

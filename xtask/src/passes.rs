@@ -1065,7 +1065,7 @@ pub fn paging_streams(operations: &[PagingOperation]) -> Result<Vec<syn::Item>, 
                     None => quote!(true),
                 };
                 let doc2 = format!(
-                    "The request's `{skip}` is where the stream starts (default 0); each next page starts after the items received, until a page is empty{}.",
+                    "`request` (the body, or its builder) filters the list; its `{skip}` is where the stream starts (default 0); each next page starts after the items received, until a page is empty{}.",
                     if total.is_some() {
                         " or the total is reached"
                     } else {
@@ -1076,12 +1076,23 @@ pub fn paging_streams(operations: &[PagingOperation]) -> Result<Vec<syn::Item>, 
                     #[doc = #doc_link]
                     #[doc = ""]
                     #[doc = #doc2]
-                    pub fn #stream(&self, request: types::#body) -> ::sdk_auth::Paged<'_, types::#item> {
+                    pub fn #stream<V>(&self, request: V) -> ::sdk_auth::Paged<'_, types::#item>
+                    where
+                        V: ::std::convert::TryInto<types::#body>,
+                        V::Error: ::std::fmt::Display,
+                    {
+                        let request: ::std::result::Result<types::#body, ::std::string::String> =
+                            request.try_into().map_err(|e| e.to_string());
                         ::sdk_auth::Paged::new(crate::PROVIDER, #name, move |cursor: Option<i64>| {
-                            let mut body = request.clone();
-                            let start = cursor.unwrap_or_else(|| body.#skip.unwrap_or(0));
-                            body.#skip = Some(start);
+                            let request = request.clone();
                             async move {
+                                let mut body = request.map_err(|message| {
+                                    ::sdk_auth::Error::config(message)
+                                        .with_provider(crate::PROVIDER)
+                                        .with_operation(#name)
+                                })?;
+                                let start = cursor.unwrap_or_else(|| body.#skip.unwrap_or(0));
+                                body.#skip = Some(start);
                                 let page = self.#call().body(body).send().await?.into_inner();
                                 let count = i64::try_from(page.#items.len()).unwrap_or(i64::MAX);
                                 let end = start.saturating_add(count);

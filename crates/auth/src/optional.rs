@@ -77,7 +77,8 @@ mod tests {
     #[test]
     fn strings_options_and_literals_fit() {
         assert_eq!(set("a"), Some("a".to_owned()));
-        assert_eq!(set(&"b".to_owned()), Some("b".to_owned()));
+        let owned = "b".to_owned();
+        assert_eq!(set(&owned), Some("b".to_owned()));
         assert_eq!(set("c".to_owned()), Some("c".to_owned()));
         assert_eq!(set(Some("d")), Some("d".to_owned()));
         assert_eq!(set(None::<String>), None);

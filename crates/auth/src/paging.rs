@@ -40,6 +40,10 @@ pub struct PageOf<T, C> {
     pub next: Option<C>,
 }
 
+/// A type-erased page fetch.
+type FetchPage<'a, T, C> =
+    Box<dyn FnMut(Option<C>) -> BoxFuture<'a, Result<PageOf<T, C>, Error>> + Send + 'a>;
+
 struct Bounds {
     max_pages: AtomicU32,
     max_empty: AtomicU32,
@@ -99,11 +103,9 @@ impl<'a, T: Send + 'a> Paged<'a, T> {
             max_empty: AtomicU32::new(DEFAULT_MAX_EMPTY_PAGES),
         });
         let limits = bounds.clone();
-        let fetch: Box<dyn FnMut(Option<C>) -> BoxFuture<'a, Result<PageOf<T, C>, Error>> + Send> =
-            Box::new(move |cursor| Box::pin(fetch(cursor)));
+        let fetch: FetchPage<'a, T, C> = Box::new(move |cursor| Box::pin(fetch(cursor)));
         struct State<'a, T, C> {
-            fetch:
-                Box<dyn FnMut(Option<C>) -> BoxFuture<'a, Result<PageOf<T, C>, Error>> + Send + 'a>,
+            fetch: FetchPage<'a, T, C>,
             buffer: VecDeque<T>,
             cursor: Option<C>,
             seen: HashSet<C>,

@@ -268,15 +268,19 @@ impl OAuthFlow {
         self.client.authorize()
     }
 
-    /// Completes an authorization: checks the redirect's `state`, exchanges the code, and stores
-    /// the tokens under `key`.
+    /// Completes an authorization from the URL the browser was redirected to (as text or a
+    /// [`Url`]): checks its `state`, exchanges the code, and stores the tokens under `key`.
     pub async fn complete(
         &self,
         pending: AuthorizationRequest,
-        redirect: &Url,
+        redirect: impl AsRef<str>,
         key: &str,
     ) -> Result<(), Error> {
-        let code = pending.verify_callback(redirect)?;
+        // The URL holds the code: a parse error never quotes it.
+        let redirect = Url::parse(redirect.as_ref()).map_err(|_| {
+            Error::config("the redirect URL is not an absolute URL").with_provider(PROVIDER)
+        })?;
+        let code = pending.verify_callback(&redirect)?;
         let token = self.client.exchange_code(&code).await?;
         self.store
             .put(

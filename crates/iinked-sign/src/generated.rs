@@ -12378,19 +12378,33 @@ pub mod prelude {
 impl Client {
     ///Every item of [`Client::list_packages`], page after page, as one stream.
     ///
-    ///The request's `skip` is where the stream starts (default 0); each next page starts after the items received, until a page is empty or the total is reached.
-    pub fn list_packages_stream(
+    ///`request` (the body, or its builder) filters the list; its `skip` is where the stream starts (default 0); each next page starts after the items received, until a page is empty or the total is reached.
+    pub fn list_packages_stream<V>(
         &self,
-        request: types::ListPackagesRequest,
-    ) -> ::sdk_auth::Paged<'_, types::PackageListItem> {
+        request: V,
+    ) -> ::sdk_auth::Paged<'_, types::PackageListItem>
+    where
+        V: ::std::convert::TryInto<types::ListPackagesRequest>,
+        V::Error: ::std::fmt::Display,
+    {
+        let request: ::std::result::Result<
+            types::ListPackagesRequest,
+            ::std::string::String,
+        > = request.try_into().map_err(|e| e.to_string());
         ::sdk_auth::Paged::new(
             crate::PROVIDER,
             "list_packages",
             move |cursor: Option<i64>| {
-                let mut body = request.clone();
-                let start = cursor.unwrap_or_else(|| body.skip.unwrap_or(0));
-                body.skip = Some(start);
+                let request = request.clone();
                 async move {
+                    let mut body = request
+                        .map_err(|message| {
+                            ::sdk_auth::Error::config(message)
+                                .with_provider(crate::PROVIDER)
+                                .with_operation("list_packages")
+                        })?;
+                    let start = cursor.unwrap_or_else(|| body.skip.unwrap_or(0));
+                    body.skip = Some(start);
                     let page = self
                         .list_packages()
                         .body(body)
@@ -12411,19 +12425,33 @@ impl Client {
     }
     ///Every item of [`Client::list_templates`], page after page, as one stream.
     ///
-    ///The request's `skip` is where the stream starts (default 0); each next page starts after the items received, until a page is empty or the total is reached.
-    pub fn list_templates_stream(
+    ///`request` (the body, or its builder) filters the list; its `skip` is where the stream starts (default 0); each next page starts after the items received, until a page is empty or the total is reached.
+    pub fn list_templates_stream<V>(
         &self,
-        request: types::ListTemplatesRequest,
-    ) -> ::sdk_auth::Paged<'_, types::TemplateListItem> {
+        request: V,
+    ) -> ::sdk_auth::Paged<'_, types::TemplateListItem>
+    where
+        V: ::std::convert::TryInto<types::ListTemplatesRequest>,
+        V::Error: ::std::fmt::Display,
+    {
+        let request: ::std::result::Result<
+            types::ListTemplatesRequest,
+            ::std::string::String,
+        > = request.try_into().map_err(|e| e.to_string());
         ::sdk_auth::Paged::new(
             crate::PROVIDER,
             "list_templates",
             move |cursor: Option<i64>| {
-                let mut body = request.clone();
-                let start = cursor.unwrap_or_else(|| body.skip.unwrap_or(0));
-                body.skip = Some(start);
+                let request = request.clone();
                 async move {
+                    let mut body = request
+                        .map_err(|message| {
+                            ::sdk_auth::Error::config(message)
+                                .with_provider(crate::PROVIDER)
+                                .with_operation("list_templates")
+                        })?;
+                    let start = cursor.unwrap_or_else(|| body.skip.unwrap_or(0));
+                    body.skip = Some(start);
                     let page = self
                         .list_templates()
                         .body(body)

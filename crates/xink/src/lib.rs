@@ -1,28 +1,4 @@
-//! Typed async client for the [Xink](https://www.xink.io) REST API (email signatures).
-//!
-//! # Quickstart
-//!
-//! ```no_run
-//! use xink_sdk::{Client, Scope};
-//!
-//! # async fn run() -> Result<(), xink_sdk::Error> {
-//! let client = Client::builder()
-//!     .credentials("my-api-user@SRV", "my-secret") // or leave out: XINK_CLIENT_ID / XINK_CLIENT_SECRET
-//!     .scopes([Scope::EmployeeRead, Scope::EmployeeFieldsRead])
-//!     .connect() // token + discovery of the account's data center
-//!     .await?;
-//!
-//! let employees = client.list_employees().offset(0).limit(50).send().await?;
-//! println!("{}", employees.into_inner().0);
-//!
-//! let fields = client
-//!     .get_employee_fields()
-//!     .email("jane@example.com")
-//!     .send()
-//!     .await?;
-//! println!("{:?}", fields.into_inner());
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 //!
 //! # What happens on a call
 //!
@@ -33,8 +9,7 @@
 //! 2. The request goes to that root with `Authorization: Bearer <token>`.
 //! 3. On a 401 the token is dropped, a new session fetched and the request resent once.
 //! 4. The answer decodes into the generated type, or into [`Error`]: provider, operation, kind,
-//!    status, Xink's message and request id. Generated calls return progenitor's error type;
-//!    `?` converts it into [`Error`] with all of that context.
+//!    status, Xink's message and request id, the same type for generated and hand-written calls.
 //!
 //! # Operations
 //!
@@ -42,13 +17,14 @@
 //! |---|---|---|
 //! | [`Client::get_account_info`] | `GET api/1.0/account/info` | not documented |
 //! | [`Client::list_employees`] | `GET api/1.0/employee/list/{offset}/{limit}` | `employeeread` |
+//! | [`Client::list_employees_stream`] | the same, page after page | `employeeread` |
 //! | [`Client::get_employee_fields`] | `GET api/1.0/employee/{email}/fields` | not documented |
 //! | [`Client::raw`] | any route under the API root | — |
 //!
 //! Xink documents no response bodies, so responses are free-form JSON ([`serde_json::Value`]
 //! behind a newtype). The rest of Xink's routes (images, signatures, signature import,
 //! rerouting, managed accounts, shared mailboxes, employee writes) exist but are not public;
-//! reach them with [`Client::raw`]. `specs/xink.yaml` lists every unknown.
+//! reach them with [`Client::raw`]. [`known_gaps`] lists every unknown.
 //!
 //! # Regions
 //!

@@ -494,13 +494,18 @@ impl UserLogin {
         self.client.authorize()
     }
 
-    /// Completes a login from the redirect URL (`code` + `state`, or `error`): the user's token.
+    /// Completes a login from the URL the browser was redirected to (as text or a [`Url`]; with
+    /// `code` + `state`, or `error`): the user's token.
     pub async fn complete(
         &self,
         pending: AuthorizationRequest,
-        redirect: &Url,
+        redirect: impl AsRef<str>,
     ) -> Result<Token, Error> {
-        let code = pending.verify_callback(redirect)?;
+        // The URL holds the code: a parse error never quotes it.
+        let redirect = Url::parse(redirect.as_ref()).map_err(|_| {
+            Error::config("the redirect URL is not an absolute URL").with_provider(PROVIDER)
+        })?;
+        let code = pending.verify_callback(&redirect)?;
         self.client.exchange_code(&code).await
     }
 }

@@ -1,51 +1,21 @@
-//! Typed async client for XPKit's 17 APIs (experience platform).
-//!
-//! One [`XpKit`] handle per region makes a client per service; they share one token (XPKit
-//! issues one per region), refreshed ahead of its 10-hour expiry and after XPKit rejects it
-//! (XPKit answers an expired token with **403**, so 401 and 403 both cause one refresh and one
-//! resend, never more). Each service is a module and a cargo feature (all on by default): a
-//! crate that needs only profiles builds only profiles.
-//!
-//! # Quickstart
-//!
-//! ```no_run
-//! use futures::TryStreamExt;
-//! use xpkit_sdk::{Filter, ListQuery, Order, Region, XpKit};
-//!
-//! # async fn run() -> Result<(), xpkit_sdk::Error> {
-//! let xpkit = XpKit::builder()
-//!     .credentials("client-id", "client-secret") // or XPKIT_CLIENT_ID / XPKIT_CLIENT_SECRET
-//!     .region(Region::Emea) // or XPKIT_REGION
-//!     .build()?;
-//!
-//! // A generated call.
-//! let profile = xpkit.profiles().read_profile().resource_id("3f2c…").send().await?;
-//! println!("{:?}", profile.resource);
-//!
-//! // Every matching activity, page after page, with filters and ordering.
-//! let activities = xpkit.activities();
-//! let query = ListQuery::new()
-//!     .eq("experience_id", "gdc-2024")
-//!     .filter("payload.number_of_tickets", Filter::Gte, 3)
-//!     .order_by("created", Order::Desc);
-//! let all: Vec<_> = activities.list_stream("/api/activity", query).try_collect().await?;
-//! println!("{} activities", all.len());
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 //!
 //! # Services
 //!
 //! `activities`, `alerts`, `auth_api`, `catalogue`, `exports`, `health`,
 //! `identifications`, `jobs`, `moments`, `nfts`, `notifications`, `profiles`, `queues`,
-//! `resources`, `socialauth`, `souvenirs`, `vcc`: each module holds the generated `Client`
-//! (with `raw`, `list_page` and `list_stream`) and its `types`. The six multipart uploads and the
+//! `resources`, `socialauth`, `souvenirs`, `vcc`: each module (and cargo feature of the same
+//! name) holds the generated `Client` and its `types`. Every documented list has a typed
+//! `list_*_stream(query)` yielding [`Resource`]s of its document view; `raw`, `list_page` and
+//! `list_stream` reach paths the specs do not name. The envelope, acknowledgement and error
+//! types are one set for all services ([`common`]). The six multipart uploads and the
 //! identity check are hand-written in `manual.rs`; the five non-JSON answers (CSV export, PNG and
 //! text identities, zip batches) come back as bytes with their content type.
 //!
 //! # Errors
 //!
 //! [`Error`] (= `sdk_auth::Error`); XPKit's error body (`error`, `description`, `extra_info`)
-//! becomes its message and code. Generated calls' errors convert with `?`.
+//! becomes its message and code. Every call, generated or hand-written, returns it.
 //!
 //! # End-user login
 //!

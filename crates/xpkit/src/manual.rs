@@ -170,14 +170,8 @@ impl crate::identifications::Client {
             .await
         {
             Ok(_) => Ok(true),
-            Err(e) => {
-                let e = Error::from(e);
-                if e.status() == Some(404) {
-                    Ok(false)
-                } else {
-                    Err(e)
-                }
-            }
+            Err(e) if e.status() == Some(404) => Ok(false),
+            Err(e) => Err(e),
         }
     }
 }

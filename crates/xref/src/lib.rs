@@ -1,12 +1,8 @@
-//! Typed async client for the Xref Open API (reference checks).
+#![doc = include_str!("../README.md")]
 //!
-//! Xref authorizes a whole **account**: a user of the account approves your platform, and the
-//! token that comes back is that account's key until you deauthorize it. This crate makes the
-//! flow safe and boring: random single-use `state`, code exchange, tokens stored per account
-//! ([`TokenStore`]), `Authorization: Token …` on every call, a typed re-authorization error when
-//! Xref rejects a token, and deauthorization that cleans up the store.
+//! # The whole flow in an axum app
 //!
-//! # Quickstart: the whole flow in an axum app
+//! With `axum = "0.8"` added to the dependencies above:
 //!
 //! ```no_run
 //! use axum::extract::{RawQuery, State};
@@ -53,7 +49,7 @@
 //!         .await
 //!         .map_err(|e| e.to_string())?;
 //!     let client = xref.client(&account.xref_account_id).map_err(|e| e.to_string())?;
-//!     client.check_auth().send().await.map_err(|e| xref_sdk::Error::from(e).to_string())?;
+//!     client.check_auth().send().await.map_err(|e| e.to_string())?;
 //!     Ok(format!("connected {}", account.xref_account_id))
 //! }
 //!

@@ -44,8 +44,7 @@ async fn dot_segments_are_refused_and_backslash_is_encoded() -> Result {
             .email(bad)
             .send()
             .await
-            .unwrap_err()
-            .into();
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Config, "{bad}: {e}");
         assert!(e.to_string().contains("`email`"), "{e}");
     }
@@ -63,7 +62,7 @@ async fn dot_segments_are_refused_and_backslash_is_encoded() -> Result {
             // Not a dot segment: sent, but inside its segment.
             let _ = result;
         } else {
-            let e: sdk_auth::Error = result.unwrap_err().into();
+            let e: sdk_auth::Error = result.unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Config, "{e}");
         }
     }
@@ -76,8 +75,7 @@ async fn dot_segments_are_refused_and_backslash_is_encoded() -> Result {
         .package_id("..")
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Config);
     assert!(iinked.api_requests().is_empty());
     Ok(())
@@ -108,8 +106,7 @@ async fn redirects_are_errors_and_credentials_never_follow() -> Result {
             .package_id("p1")
             .send()
             .await
-            .unwrap_err()
-            .into();
+            .unwrap_err();
         let text = e.to_string();
         assert!(
             text.contains(&format!("redirect (HTTP {status})")),
@@ -133,7 +130,7 @@ async fn redirects_are_errors_and_credentials_never_follow() -> Result {
         .http_client(reqwest::Client::builder())
         .retry(fast_retry())
         .build()?;
-    let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err().into();
+    let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err();
     assert!(e.to_string().contains("redirect (HTTP 307)"), "{e}");
     assert_eq!(
         stolen.calls_async().await,
@@ -162,7 +159,7 @@ async fn success_bodies_over_the_cap_are_errors() -> Result {
         .region(xink_sdk::Region::custom(&api.base_url())?)
         .max_body(1024)
         .build()?;
-    let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err().into();
+    let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err();
     assert_eq!(e.code(), Some(sdk_auth::BODY_TOO_LARGE), "{e}");
     assert!(e.to_string().contains("1024-byte limit"), "{e}");
     let e = client
@@ -256,7 +253,7 @@ async fn concurrent_clients_on_one_grant_refresh_once() -> Result {
             .map(|_| ())
     });
     for result in futures::future::join_all(calls).await {
-        result.map_err(sdk_auth::Error::from)?;
+        result?;
     }
     assert_eq!(
         fake.token_requests().len(),
@@ -347,7 +344,7 @@ async fn timeouts_bound_token_requests_with_a_user_builder_and_the_deadline() ->
         })
         .build()?;
     let started = Instant::now();
-    let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err().into();
+    let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(
         started.elapsed() < Duration::from_secs(5),
@@ -413,7 +410,7 @@ async fn huge_durations_do_not_panic() -> Result {
             ..Default::default()
         })
         .build()?;
-    let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err().into();
+    let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::RateLimited, "{e}");
     Ok(())
 }
@@ -476,7 +473,7 @@ async fn a_panicking_fetch_is_an_error_and_the_next_call_recovers() -> Result {
         .store(store as Arc<dyn TokenStore>)
         .region(xref_sdk::Region::custom(fake.base())?)
         .build()?;
-    let e: sdk_auth::Error = client.check_auth().send().await.unwrap_err().into();
+    let e: sdk_auth::Error = client.check_auth().send().await.unwrap_err();
     assert_eq!(e.code(), Some(sdk_auth::FETCH_PANICKED), "{e}");
     let _ = client.check_auth().send().await;
     assert_eq!(fake.api_requests().len(), 1, "the second call fetched anew");
@@ -506,7 +503,7 @@ async fn always_401_and_refused_credentials_do_not_hammer_the_token_endpoint() -
         .config(|c| c.token_override = Some(Canned::json(401, json!({"error": "invalid_client"}))));
     let client = refused.builder().build()?;
     for _ in 0..30 {
-        let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err().into();
+        let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Auth);
     }
     assert_eq!(
@@ -529,7 +526,7 @@ async fn discovered_roots_are_checked_and_userinfo_is_refused() -> Result {
         ))
     });
     let client = fake.builder().build()?;
-    let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err().into();
+    let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Config);
     assert!(e.to_string().contains("`evil.example`"), "{e}");
     assert!(fake.api_requests().is_empty());
@@ -583,8 +580,7 @@ async fn a_token_stored_by_one_provider_is_not_used_by_another() -> Result {
         .package_id("p1")
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert!(e.needs_reauthorization(), "{e}");
     assert!(
         iinked.api_requests().is_empty(),
@@ -618,7 +614,7 @@ async fn echoed_secrets_are_redacted_from_errors() -> Result {
         .builder()
         .region(xink_sdk::Region::custom(&api.base_url())?)
         .build()?;
-    let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err().into();
+    let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err();
     let shown = format!("{e} {e:?}");
     assert!(shown.contains("token [redacted] lacks scope"), "{shown}");
     assert!(
@@ -638,8 +634,7 @@ async fn echoed_secrets_are_redacted_from_errors() -> Result {
         .get_account_info()
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert!(e.to_string().contains("unknown secret '[redacted]'"), "{e}");
     Ok(())
 }

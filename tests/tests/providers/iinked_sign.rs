@@ -155,8 +155,7 @@ async fn api_key_401_is_final() -> Result {
         .package_id(PACKAGE_ID)
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert_eq!(err.status(), Some(401));
     assert_eq!(err.provider(), Some("iinked-sign"));
@@ -421,8 +420,7 @@ async fn oauth_401_refreshes_once_and_resends_once() -> Result {
         .package_id(PACKAGE_ID)
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert_eq!(fake.token_requests().len(), 3);
     assert_eq!(fake.api_requests().len(), 5);
@@ -443,8 +441,7 @@ async fn revoked_refresh_token_needs_reauthorization() -> Result {
         .package_id(PACKAGE_ID)
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert!(err.needs_reauthorization(), "{err}");
     no_canary(&format!("{err} {err:?}"));
@@ -473,8 +470,7 @@ async fn revoked_refresh_token_needs_reauthorization() -> Result {
         .package_id(PACKAGE_ID)
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert!(err.needs_reauthorization(), "{err}");
     assert_eq!(err.code(), Some("invalid_grant"));
     assert_eq!(err.operation(), Some("refresh_token"));
@@ -498,8 +494,7 @@ async fn revoked_refresh_token_needs_reauthorization() -> Result {
         .package_id(PACKAGE_ID)
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert!(
         err.needs_reauthorization() && err.to_string().contains("authorize first"),
         "{err}"
@@ -539,8 +534,7 @@ async fn malformed_responses_are_clear_errors() -> Result {
             .package_id(PACKAGE_ID)
             .send()
             .await
-            .unwrap_err()
-            .into();
+            .unwrap_err();
         assert_eq!(err.kind(), kind, "{canned:?}: {err}");
         no_canary(&format!("{err} {err:?}"));
     }
@@ -550,8 +544,7 @@ async fn malformed_responses_are_clear_errors() -> Result {
         .package_id("nope")
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert_eq!(err.status(), Some(404));
     assert_eq!(err.request_id(), Some("rid-7"));
     assert_eq!(
@@ -571,8 +564,7 @@ async fn malformed_responses_are_clear_errors() -> Result {
         .package_id(PACKAGE_ID)
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth, "the 401 stands: {err}");
     assert!(err.to_string().contains("token response is HTML"), "{err}");
     no_canary(&format!("{err} {err:?}"));
@@ -827,7 +819,7 @@ async fn canary_secrets_never_appear_in_debug_display_or_errors() -> Result {
         .await
         .unwrap_err();
     shown.push(format!("{p} {p:?}"));
-    let e: iinked_sign_sdk::Error = p.into();
+    let e: iinked_sign_sdk::Error = p;
     shown.push(format!("{e} {e:?} {e:#}"));
     fake.config(|c| {
         c.token_override = Some(Canned::json(

@@ -182,8 +182,7 @@ async fn iinked_skip_take_stream_optional_str_setters_and_extension_objects() ->
     // Optional text fields take `&str`; the stream pages with `skip` (page size 2 by default).
     let request = ListPackagesRequest::builder()
         .member_id("m-1")
-        .search("Contract*")
-        .try_into()?;
+        .search("Contract*");
     let ids: Vec<String> = client
         .list_packages_stream(request)
         .map_ok(|p| p.package_id.unwrap_or_default())

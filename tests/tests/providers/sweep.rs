@@ -88,7 +88,7 @@ async fn canaries_never_reach_logs_debug_display_or_errors() {
         .await
         .expect("refreshed");
     fake.config(|c| c.reject_all = true);
-    let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err().into();
+    let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err();
     shown(&mut seen, &e);
     seen.push(format!("{client:?}"));
     fake.config(|c| {
@@ -104,8 +104,7 @@ async fn canaries_never_reach_logs_debug_display_or_errors() {
         .get_account_info()
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     shown(&mut seen, &e);
 
     // iinked Sign: key mode, OAuth code exchange with PKCE, refresh after 401, revoked refresh.
@@ -178,8 +177,7 @@ async fn canaries_never_reach_logs_debug_display_or_errors() {
         .package_id(sdk_tests::iinked::PACKAGE_ID)
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     shown(&mut seen, &e);
     seen.push(format!("{oauth:?} {store:?}"));
 
@@ -210,7 +208,7 @@ async fn canaries_never_reach_logs_debug_display_or_errors() {
     let xc = xref.client(&account.xref_account_id).expect("client");
     xc.check_auth().send().await.expect("check");
     xc.deauthorize().await.expect("deauthorize");
-    let e: sdk_auth::Error = xc.check_auth().send().await.unwrap_err().into();
+    let e: sdk_auth::Error = xc.check_auth().send().await.unwrap_err();
     shown(&mut seen, &e);
     seen.push(format!("{xref:?} {xc:?}"));
 
@@ -239,7 +237,7 @@ async fn canaries_never_reach_logs_debug_display_or_errors() {
         .await
         .expect("upload");
     fake.forbid_all();
-    let e: sdk_auth::Error = xp.jobs().list_jobs().send().await.unwrap_err().into();
+    let e: sdk_auth::Error = xp.jobs().list_jobs().send().await.unwrap_err();
     shown(&mut seen, &e);
     seen.push(format!("{xp:?}"));
 

@@ -318,7 +318,7 @@ async fn second_401_is_an_auth_error_without_a_loop() -> Result {
     let client = fake.builder().build()?;
     client.get_account_info().send().await?;
     fake.config(|c| c.reject_all = true);
-    let err: xink_sdk::Error = client.get_account_info().send().await.unwrap_err().into();
+    let err: xink_sdk::Error = client.get_account_info().send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert_eq!(err.status(), Some(401));
     assert_eq!(err.provider(), Some("xink"));
@@ -428,7 +428,7 @@ async fn malformed_token_responses_are_clear_errors() -> Result {
         let fake = FakeXink::start().await;
         fake.config(|c| c.token_override = Some(canned.clone()));
         let client = fake.builder().build()?;
-        let err: xink_sdk::Error = client.get_account_info().send().await.unwrap_err().into();
+        let err: xink_sdk::Error = client.get_account_info().send().await.unwrap_err();
         let shown = format!("{err}");
         assert_eq!(err.kind(), kind, "{canned:?}: {shown}");
         assert!(shown.starts_with("xink: get_token: "), "{shown}");
@@ -510,8 +510,7 @@ async fn malformed_discovery_responses_are_clear_errors() -> Result {
             .limit(1)
             .send()
             .await
-            .unwrap_err()
-            .into();
+            .unwrap_err();
         let shown = format!("{err}");
         assert_eq!(err.kind(), kind, "{canned:?}: {shown}");
         assert!(shown.starts_with("xink: get_discovery: "), "{shown}");
@@ -531,8 +530,7 @@ async fn api_error_answers_keep_status_message_and_request_id() -> Result {
         .email("nobody@example.com")
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Api);
     assert_eq!(err.status(), Some(404));
     assert_eq!(err.request_id(), Some("req-404"));
@@ -564,7 +562,7 @@ async fn unreachable_auth_server_is_a_transport_error() -> Result {
             ..Default::default()
         })
         .build()?;
-    let err: xink_sdk::Error = client.get_account_info().send().await.unwrap_err().into();
+    let err: xink_sdk::Error = client.get_account_info().send().await.unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::Transport | ErrorKind::Timeout),
         "{err}"
@@ -685,8 +683,7 @@ async fn raw_errors_are_typed_like_generated_calls() -> Result {
         .email("nobody@example.com")
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     let raw = client
         .raw(Method::GET, "/api/1.0/employee/nobody@example.com/fields")
         .send()
@@ -779,7 +776,7 @@ async fn canary_secrets_never_appear_in_debug_display_or_errors() -> Result {
 
     // Every failure path, formatted every way.
     fake.config(|c| c.reject_all = true);
-    let e: xink_sdk::Error = client.get_account_info().send().await.unwrap_err().into();
+    let e: xink_sdk::Error = client.get_account_info().send().await.unwrap_err();
     shown.push(format!("{e} {e:?} {e:#}"));
     let e = client
         .raw(Method::GET, "/api/1.0/account/info")
@@ -798,7 +795,7 @@ async fn canary_secrets_never_appear_in_debug_display_or_errors() -> Result {
     let fresh = fake.builder().build()?;
     let p = fresh.get_account_info().send().await.unwrap_err();
     shown.push(format!("{p} {p:?}"));
-    let e: xink_sdk::Error = p.into();
+    let e: xink_sdk::Error = p;
     shown.push(format!("{e} {e:?}"));
     fake.config(|c| {
         c.token_override = Some(Canned::json(

@@ -123,8 +123,7 @@ async fn expired_token_403_refreshes_once_and_second_403_is_a_permission_error()
         .resource_id("p1")
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Permission, "{err}");
     assert_eq!(err.status(), Some(403));
     assert_eq!(err.provider(), Some("xpkit"));
@@ -455,8 +454,7 @@ async fn xpkit_error_shapes_become_readable_errors() -> Result {
         .resource_id("missing")
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Api);
     assert_eq!(
         err.to_string(),
@@ -468,7 +466,7 @@ async fn xpkit_error_shapes_become_readable_errors() -> Result {
         json!({"error": "Unauthorized", "extra_info": {"error": "invalid_client"}}),
     )));
     let fresh = xpkit(&fake);
-    let err: xpkit_sdk::Error = fresh.jobs().list_jobs().send().await.unwrap_err().into();
+    let err: xpkit_sdk::Error = fresh.jobs().list_jobs().send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert_eq!(err.code(), Some("invalid_client"));
     assert_eq!(
@@ -518,7 +516,7 @@ async fn malformed_responses_are_clear_errors() -> Result {
         let read = xp.jobs().read_job().resource_id("j").send().await;
         match read_kind {
             Some(kind) => {
-                let err: xpkit_sdk::Error = read.unwrap_err().into();
+                let err: xpkit_sdk::Error = read.unwrap_err();
                 assert_eq!(err.kind(), kind, "{canned:?}: {err}");
                 no_canary(&format!("{err} {err:?}"));
             }
@@ -527,13 +525,7 @@ async fn malformed_responses_are_clear_errors() -> Result {
     }
     fake.override_api(None);
     fake.override_tokens(Some(Canned::new(200, "text/html", "<html>login</html>")));
-    let err: xpkit_sdk::Error = xpkit(&fake)
-        .jobs()
-        .list_jobs()
-        .send()
-        .await
-        .unwrap_err()
-        .into();
+    let err: xpkit_sdk::Error = xpkit(&fake).jobs().list_jobs().send().await.unwrap_err();
     assert!(err.to_string().contains("token response is HTML"), "{err}");
     Ok(())
 }
@@ -560,8 +552,7 @@ async fn user_token_cannot_be_refreshed() -> Result {
         .resource_id("p1")
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert!(err.needs_reauthorization(), "{err}");
     assert_eq!(
         fake.token_requests().len(),
@@ -658,16 +649,10 @@ async fn canary_secrets_never_appear_in_debug_display_or_errors() -> Result {
     fake.forbid_all();
     let p = xp.jobs().list_jobs().send().await.unwrap_err();
     shown.push(format!("{p} {p:?}"));
-    let e: xpkit_sdk::Error = p.into();
+    let e: xpkit_sdk::Error = p;
     shown.push(format!("{e} {e:?} {e:#}"));
     fake.override_tokens(Some(Canned::json(401, json!({"error": "Unauthorized", "extra_info": {"error": "invalid_client"}, "echo": CANARY_SECRET}))));
-    let e: xpkit_sdk::Error = xpkit(&fake)
-        .jobs()
-        .list_jobs()
-        .send()
-        .await
-        .unwrap_err()
-        .into();
+    let e: xpkit_sdk::Error = xpkit(&fake).jobs().list_jobs().send().await.unwrap_err();
     shown.push(format!("{e} {e:?}"));
     assert!(shown.iter().any(|s| s.contains("invalid_client")));
     for text in &shown {

@@ -132,7 +132,7 @@ async fn connect_call_deauthorize() -> Result {
             .is_none()
     );
     let before = fake.api_requests().len();
-    let err: xref_sdk::Error = client.check_auth().send().await.unwrap_err().into();
+    let err: xref_sdk::Error = client.check_auth().send().await.unwrap_err();
     assert!(err.needs_reauthorization(), "{err}");
     assert_eq!(err.subject(), Some("acct-7"));
     assert_eq!(
@@ -248,7 +248,7 @@ async fn rejected_token_is_a_reauthorization_error_without_a_loop() -> Result {
     client.check_auth().send().await?;
     fake.revoke(&fake.issued()[0]);
 
-    let err: xref_sdk::Error = client.check_auth().send().await.unwrap_err().into();
+    let err: xref_sdk::Error = client.check_auth().send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert_eq!(err.status(), Some(401));
     assert!(err.needs_reauthorization(), "{err}");
@@ -394,7 +394,7 @@ async fn canary_secrets_never_appear_in_debug_display_or_errors() -> Result {
     fake.revoke(&fake.issued()[0]);
     let p = client.check_auth().send().await.unwrap_err();
     shown.push(format!("{p} {p:?}"));
-    let e: xref_sdk::Error = p.into();
+    let e: xref_sdk::Error = p;
     shown.push(format!("{e} {e:?} {e:#}"));
     let url = xref.authorize_url()?;
     let e = xref
