@@ -223,6 +223,25 @@ async fn iinked_skip_take_stream_optional_str_setters_and_extension_objects() ->
     Ok(())
 }
 
+#[test]
+fn iinked_documented_examples_with_nulls_decode() -> Result {
+    use iinked_sign_sdk::types;
+    // The list requests of the docs send `null` for unused filters.
+    let packages: types::ListPackagesRequest = serde_json::from_value(json!({
+        "memberId": null, "search": null, "states": ["open"], "take": 20, "skip": 0
+    }))?;
+    assert_eq!(packages.member_id, None);
+    let templates: types::ListTemplatesRequest = serde_json::from_value(json!({
+        "memberId": null, "search": null, "mostRecent": null, "take": 20
+    }))?;
+    assert_eq!(templates.most_recent, None);
+    // The add-package answer of the docs: `package` is null when not asked for.
+    let added: types::PackageResponse =
+        serde_json::from_value(json!({"packageId": PACKAGE_ID, "package": null}))?;
+    assert_eq!(added.package, None);
+    Ok(())
+}
+
 #[tokio::test]
 async fn iinked_upload_answer_may_be_one_file_or_a_list() -> Result {
     let fake = FakeIinked::start().await;
