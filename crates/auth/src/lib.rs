@@ -102,3 +102,22 @@ pub use token::{
 
 /// Re-exported so that provider crates and users name one version.
 pub use secrecy;
+
+/// What every provider crate re-exports (`pub use sdk_auth::exports::*`), so that a provider
+/// crate and tokio are all a user adds: the types its API names, the stream traits, and the
+/// crates whose types cross the API (`reqwest`, `serde_json`, `url`).
+pub mod exports {
+    pub use crate::{
+        AccessToken, Clock, ErrorKind, InMemoryTokenStore, IntoOptional, ManualClock, Multipart,
+        PageOf, Paged, RateLimit, RawRequest, RawResponse, RefreshPolicy, RefreshToken,
+        RetryPolicy, StoredToken, Timeouts, Token, TokenStore,
+    };
+    /// The stream traits that consume every `*_stream` method.
+    pub use futures::{Stream, StreamExt, TryStreamExt};
+    /// The HTTP client crate: `http_client` options take a [`reqwest::ClientBuilder`].
+    pub use reqwest::{self, Method};
+    /// JSON: free-form answers are [`Value`]s; [`serde_json::json!`] builds free-form fields.
+    pub use serde_json::{self, Value};
+    /// URLs returned by the SDK (inputs take `&str`).
+    pub use url::{self, Url};
+}

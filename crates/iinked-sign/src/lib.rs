@@ -35,23 +35,13 @@ pub use auth::{
     API_KEY_HEADER, ApiKey, AuthState, ClientAuth, ClientBuilder, ClientId, ClientSecret,
     ENV_API_KEY, ENV_REGION, OAuthApp, OAuthFlow, PROVIDER, Scope,
 };
-/// The stream traits that consume every `*_stream` method.
-pub use futures::{Stream, StreamExt, TryStreamExt};
 pub use generated::*;
 pub use manual::FileUpload;
 pub use region::{PrivateInstance, Region};
-/// The HTTP client crate: `http_client` options take a [`reqwest::ClientBuilder`].
-pub use reqwest::{self, Method};
 pub use sdk_auth::AuthorizationRequest;
 /// The error of every call, generated or hand-written: provider, operation, kind, status,
 /// message, code, request id and attempts, with the cause as its `source()`.
 pub use sdk_auth::Error;
-pub use sdk_auth::{
-    AccessToken, Clock, ErrorKind, InMemoryTokenStore, IntoOptional, ManualClock, Multipart,
-    RateLimit, RawRequest, RawResponse, RefreshPolicy, RefreshToken, RetryPolicy, StoredToken,
-    Timeouts, Token, TokenStore,
-};
-/// JSON: free-form answers are [`Value`]s; [`serde_json::json!`] builds free-form fields.
-pub use serde_json::{self, Value};
-/// URLs returned by the SDK (inputs take `&str`).
-pub use url::{self, Url};
+/// What the API names, so that this crate and tokio are all a project adds: policies, token
+/// store types, the stream traits, `reqwest`, `serde_json` (`Value`) and `url` (`Url`).
+pub use sdk_auth::exports::*;

@@ -47,21 +47,11 @@ pub use auth::{
     AuthState, ClientAuth, ClientBuilder, ClientId, ClientSecret, Credentials,
     DEFAULT_TOKEN_LIFETIME, ENV_CLIENT_ID, ENV_CLIENT_SECRET, PROVIDER, Scope,
 };
-/// The stream traits that consume every `*_stream` method.
-pub use futures::{Stream, StreamExt, TryStreamExt};
 pub use generated::*;
 pub use region::{AUTH_URL, Region};
-/// The HTTP client crate: `http_client` options take a [`reqwest::ClientBuilder`].
-pub use reqwest::{self, Method};
 /// The error of every call, generated or hand-written: provider, operation, kind, status,
 /// message, code, request id and attempts, with the cause as its `source()`.
 pub use sdk_auth::Error;
-pub use sdk_auth::{
-    AccessToken, Clock, ErrorKind, InMemoryTokenStore, IntoOptional, ManualClock, Multipart,
-    RateLimit, RawRequest, RawResponse, RefreshPolicy, RefreshToken, RetryPolicy, StoredToken,
-    Timeouts, Token, TokenStore,
-};
-/// JSON: free-form answers are [`Value`]s; [`serde_json::json!`] builds free-form fields.
-pub use serde_json::{self, Value};
-/// URLs returned by the SDK (inputs take `&str`).
-pub use url::{self, Url};
+/// What the API names, so that this crate and tokio are all a project adds: policies, token
+/// store types, the stream traits, `reqwest`, `serde_json` (`Value`) and `url` (`Url`).
+pub use sdk_auth::exports::*;

@@ -72,31 +72,20 @@ pub use auth::{
     AuthState, ClientId, ClientSecret, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, LoginProvider,
     PROVIDER, REJECT_STATUSES, UserLogin, XpKit, XpKitBuilder,
 };
-/// The stream traits that consume every `*_stream` method.
-pub use futures::{Stream, StreamExt, TryStreamExt};
 pub use manual::FilePart;
 #[cfg(feature = "nfts")]
 pub use manual::NftMint;
 pub use region::{CustomBase, Region, Service};
-/// The HTTP client crate: `http_client` options take a [`reqwest::ClientBuilder`].
-pub use reqwest::{self, Method};
 /// The error of every call, generated or hand-written: provider, operation, kind, status,
 /// message, code, request id and attempts, with the cause as its `source()`.
 pub use sdk_auth::Error;
-pub use sdk_auth::{
-    AccessToken, Clock, ErrorKind, InMemoryTokenStore, IntoOptional, ManualClock, Multipart,
-    RateLimit, RawRequest, RawResponse, RefreshPolicy, RefreshToken, RetryPolicy, StoredToken,
-    Timeouts, Token, TokenStore,
-};
-pub use sdk_auth::{PageOf, Paged};
-/// JSON: free-form answers are [`Value`]s; [`serde_json::json!`] builds free-form fields.
-pub use serde_json::{self, Value};
+/// What the API names, so that this crate and tokio are all a project adds: policies, token
+/// store types, the stream traits, `reqwest`, `serde_json` (`Value`) and `url` (`Url`).
+pub use sdk_auth::exports::*;
 pub use stream::{
     Cursor, DEFAULT_MAX_EMPTY_PAGES, DEFAULT_MAX_PAGES, Filter, ListQuery, Order, PAGING_LIMIT,
     Page, Resource,
 };
-/// URLs returned by the SDK (inputs take `&str`).
-pub use url::{self, Url};
 
 macro_rules! services {
     ($( $feature:literal => $module:ident, $service:ident, $doc:literal; )*) => { $(
