@@ -15,6 +15,21 @@ pub const MAX_BODY: usize = 1024 * 1024;
 /// Streaming downloads are not buffered and not capped.
 pub const DEFAULT_MAX_SUCCESS_BODY: usize = 32 * 1024 * 1024;
 
+/// `time + duration` on the wall clock, or a far-future time where that would overflow.
+pub fn saturating_add_system(time: std::time::SystemTime, duration: Duration) -> std::time::SystemTime {
+    if let Some(at) = time.checked_add(duration) {
+        return at;
+    }
+    let mut step = Duration::from_secs(100 * 365 * 24 * 3600);
+    while !step.is_zero() {
+        if let Some(at) = time.checked_add(step) {
+            return at;
+        }
+        step /= 2;
+    }
+    time
+}
+
 /// `instant + duration`, or a far-future instant where that would overflow: no configuration or
 /// header value can make the SDK panic on time arithmetic.
 pub fn saturating_add(instant: Instant, duration: Duration) -> Instant {

@@ -67,6 +67,9 @@
 //!   session's API root.
 
 mod cache;
+mod codec;
+mod file_store;
+mod fleet;
 mod error;
 mod hooks;
 pub mod http;
@@ -78,6 +81,9 @@ mod retry;
 mod secret;
 mod state;
 mod store;
+mod store_contract;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod token;
 
 pub use cache::{
@@ -95,7 +101,13 @@ pub use raw::{Multipart, RAW_OPERATION, RawRequest, RawResponse};
 pub use retry::{RateLimit, RetryPolicy, Timeouts, retry_after};
 pub use secret::{AccessToken, ApiKey, ClientId, ClientSecret, Redactor, RefreshToken};
 pub use state::{INVALID_STATE, MAX_PENDING, PendingStates};
-pub use store::{InMemoryTokenStore, StoredToken, TokenStore, lock_key, store_key};
+pub use codec::EncryptionKey;
+pub use file_store::FileTokenStore;
+pub use fleet::{SharedSessions, DEFAULT_LEASE_TTL, DEFAULT_SHARED_WAIT};
+#[cfg(feature = "redis")]
+pub use redis_store::RedisTokenStore;
+pub use store::{InMemoryTokenStore, Lease, StoredToken, TokenStore, Versioned, lock_key, store_key};
+pub use store_contract::check_store_contract;
 pub use token::{
     ClientAuth, ClientCredentials, Token, TokenSource, parse_token_response, read_token_response,
 };

@@ -25,6 +25,8 @@ pub struct StoredToken {
     pub scope: Option<String>,
     /// Provider-specific id the token is bound to (e.g. Xref's account id), when any.
     pub subject: Option<String>,
+    /// The API root the token belongs to, for providers that discover it (Xink), when any.
+    pub api_root: Option<String>,
 }
 
 impl StoredToken {
@@ -36,6 +38,7 @@ impl StoredToken {
             expires_at: token.expires_in.and_then(|d| now.checked_add(d)),
             scope: token.scope.clone(),
             subject: None,
+            api_root: None,
         }
     }
 
@@ -46,10 +49,33 @@ impl StoredToken {
     }
 }
 
-/// Storage for tokens that outlive the process.
+/// Storage for tokens that outlive the process, and the primitives that let many processes
+/// share it safely.
 ///
 /// Implementations must be safe to call concurrently. Errors should be [`Error`]s of kind
 /// `Config` or `Transport` with a message that names no secret.
+///
+/// # The coordination contract
+///
+/// `get`, `put` and `delete` are required. A store that other processes share (the file and
+/// Redis stores) also implements the rest, and says so with [`TokenStore::is_shared`]:
+///
+/// * **Versions.** Every write of a key gives it a new, larger version;
+///   [`TokenStore::get_versioned`] returns it and [`TokenStore::compare_and_set`] writes only if
+///   the key is still at the version the caller read (or still absent), atomically.
+/// * **Leases.** [`TokenStore::acquire_lease`] grants at most one live lease per key: a random
+///   owner token with an expiry, so that a holder that dies stops blocking the others after the
+///   lease's time to live. [`TokenStore::release_lease`] deletes it only if the caller still owns
+///   it (an expired lease taken over by another process is left alone).
+/// * **Single-use records.** [`TokenStore::put_record`] keeps a small secret value with an expiry
+///   (a pending authorization: state and PKCE verifier), and [`TokenStore::take_record`] returns
+///   it at most once, removing it in the same step.
+/// * **Expiry.** A token whose `expires_at` has passed may be dropped by the store; a record or
+///   lease past its time to live is never returned.
+///
+/// The defaults keep a store that implements only the three required methods working inside one
+/// process: no versions (always 0), a lease always granted (the SDK still single-flights in the
+/// process), and records refused with a clear error.
 pub trait TokenStore: Send + Sync + 'static {
     /// The token stored under `key`, if any.
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, Error>>;
@@ -57,6 +83,138 @@ pub trait TokenStore: Send + Sync + 'static {
     fn put<'a>(&'a self, key: &'a str, token: StoredToken) -> BoxFuture<'a, Result<(), Error>>;
     /// Removes the token under `key` (no error if there is none).
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), Error>>;
+
+    /// Whether other processes see this store (and it implements the whole contract).
+    fn is_shared(&self) -> bool {
+        false
+    }
+
+    /// The token under `key` with its version.
+    fn get_versioned<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Versioned>, Error>> {
+        Box::pin(async move {
+            Ok(self.get(key).await?.map(|token| Versioned { token, version: 0 }))
+        })
+    }
+
+    /// Writes `token` if `key` is still at version `expected` (`None`: still absent). The new
+    /// version when written, `None` when another write came first.
+    fn compare_and_set<'a>(
+        &'a self,
+        key: &'a str,
+        expected: Option<u64>,
+        token: StoredToken,
+    ) -> BoxFuture<'a, Result<Option<u64>, Error>> {
+        let _ = expected;
+        Box::pin(async move {
+            self.put(key, token).await?;
+            Ok(Some(0))
+        })
+    }
+
+    /// A lease on `key` for `ttl`, or `None` while another owner holds a live one.
+    fn acquire_lease<'a>(
+        &'a self,
+        key: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Option<Lease>, Error>> {
+        Box::pin(async move { Ok(Some(Lease::new(key, ttl))) })
+    }
+
+    /// Releases `lease` if its owner still holds it; `true` when it did.
+    fn release_lease<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<bool, Error>> {
+        let _ = lease;
+        Box::pin(async { Ok(true) })
+    }
+
+    /// Keeps `value` under `key` for `ttl` (replacing what was there).
+    fn put_record<'a>(
+        &'a self,
+        key: &'a str,
+        value: Vec<u8>,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        let _ = (key, value, ttl);
+        Box::pin(async { Err(records_unsupported()) })
+    }
+
+    /// The value under `key`, removed in the same step: a second take finds nothing.
+    fn take_record<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, Error>> {
+        let _ = key;
+        Box::pin(async { Err(records_unsupported()) })
+    }
+}
+
+fn records_unsupported() -> Error {
+    Error::config(
+        "this token store keeps no single-use records: use InMemoryTokenStore, FileTokenStore or RedisTokenStore for pending authorizations",
+    )
+}
+
+/// A stored token and the version it was read at.
+#[derive(Clone, Debug)]
+pub struct Versioned {
+    /// The token.
+    pub token: StoredToken,
+    /// Its version (larger after every write).
+    pub version: u64,
+}
+
+/// A lease on one key: held by its random owner token until it expires or is released.
+#[derive(Clone)]
+pub struct Lease {
+    key: String,
+    owner: String,
+    expires_at: SystemTime,
+}
+
+impl std::fmt::Debug for Lease {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lease").field("key", &self.key).finish_non_exhaustive()
+    }
+}
+
+impl Lease {
+    /// A new lease on `key` for `ttl` with a random owner token.
+    pub fn new(key: &str, ttl: Duration) -> Self {
+        Self {
+            key: key.to_owned(),
+            owner: crate::oauth::random_token(16)
+                .unwrap_or_else(|_| format!("{:032x}", fastrand::u128(..))),
+            expires_at: crate::http::saturating_add_system(SystemTime::now(), ttl),
+        }
+    }
+
+    /// A lease read back from a store.
+    pub fn from_parts(key: &str, owner: &str, expires_at: SystemTime) -> Self {
+        Self {
+            key: key.to_owned(),
+            owner: owner.to_owned(),
+            expires_at,
+        }
+    }
+
+    /// The key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The owner token (random, 128 bits).
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// When it expires.
+    pub fn expires_at(&self) -> SystemTime {
+        self.expires_at
+    }
+
+    /// Whether it is still live at `now`.
+    pub fn is_live(&self, now: SystemTime) -> bool {
+        self.expires_at > now
+    }
 }
 
 /// The key under which the SDK keeps `key` of `provider`'s app `app` (a client id): every
@@ -100,10 +258,29 @@ pub async fn lock_key(store: &Arc<dyn TokenStore>, key: &str) -> tokio::sync::Ow
     lock.lock_owned().await
 }
 
-/// A [`TokenStore`] in memory: for tests, and for processes that re-authorize on restart.
+/// A [`TokenStore`] in memory with the whole coordination contract, for one process: tests,
+/// and processes that re-authorize on restart. Nothing is shared with other processes
+/// ([`TokenStore::is_shared`] is false), so the SDK does not wait on its leases.
 #[derive(Debug, Default)]
 pub struct InMemoryTokenStore {
-    tokens: Mutex<HashMap<String, StoredToken>>,
+    state: Mutex<MemoryState>,
+}
+
+/// A record's value: secret, so never in `Debug`.
+struct RecordBytes(Vec<u8>);
+
+impl std::fmt::Debug for RecordBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[redacted; {} bytes]", self.0.len())
+    }
+}
+
+#[derive(Debug, Default)]
+struct MemoryState {
+    tokens: HashMap<String, (StoredToken, u64)>,
+    leases: HashMap<String, Lease>,
+    records: HashMap<String, (RecordBytes, SystemTime)>,
+    clock: u64,
 }
 
 impl InMemoryTokenStore {
@@ -112,32 +289,120 @@ impl InMemoryTokenStore {
         Self::default()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, StoredToken>> {
-        self.tokens.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, MemoryState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The keys stored, sorted.
+    /// The keys of the tokens stored, sorted.
     pub fn keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = self.lock().keys().cloned().collect();
+        let mut keys: Vec<String> = self.lock().tokens.keys().cloned().collect();
         keys.sort();
         keys
     }
 }
 
+impl MemoryState {
+    fn write(&mut self, key: &str, token: StoredToken) -> u64 {
+        self.clock += 1;
+        let version = self.clock;
+        self.tokens.insert(key.to_owned(), (token, version));
+        version
+    }
+}
+
 impl TokenStore for InMemoryTokenStore {
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, Error>> {
-        let value = self.lock().get(key).cloned();
+        let value = self.lock().tokens.get(key).map(|(t, _)| t.clone());
         Box::pin(async move { Ok(value) })
     }
 
     fn put<'a>(&'a self, key: &'a str, token: StoredToken) -> BoxFuture<'a, Result<(), Error>> {
-        self.lock().insert(key.to_owned(), token);
+        self.lock().write(key, token);
         Box::pin(async { Ok(()) })
     }
 
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), Error>> {
-        self.lock().remove(key);
+        self.lock().tokens.remove(key);
         Box::pin(async { Ok(()) })
+    }
+
+    fn get_versioned<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Versioned>, Error>> {
+        let value = self.lock().tokens.get(key).map(|(token, version)| Versioned {
+            token: token.clone(),
+            version: *version,
+        });
+        Box::pin(async move { Ok(value) })
+    }
+
+    fn compare_and_set<'a>(
+        &'a self,
+        key: &'a str,
+        expected: Option<u64>,
+        token: StoredToken,
+    ) -> BoxFuture<'a, Result<Option<u64>, Error>> {
+        let mut state = self.lock();
+        let current = state.tokens.get(key).map(|(_, v)| *v);
+        let written = (current == expected).then(|| state.write(key, token));
+        Box::pin(async move { Ok(written) })
+    }
+
+    fn acquire_lease<'a>(
+        &'a self,
+        key: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Option<Lease>, Error>> {
+        let mut state = self.lock();
+        let now = SystemTime::now();
+        let granted = match state.leases.get(key) {
+            Some(held) if held.is_live(now) => None,
+            _ => {
+                let lease = Lease::new(key, ttl);
+                state.leases.insert(key.to_owned(), lease.clone());
+                Some(lease)
+            }
+        };
+        Box::pin(async move { Ok(granted) })
+    }
+
+    fn release_lease<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<bool, Error>> {
+        let mut state = self.lock();
+        let owned = state
+            .leases
+            .get(lease.key())
+            .is_some_and(|held| held.owner() == lease.owner());
+        if owned {
+            state.leases.remove(lease.key());
+        }
+        Box::pin(async move { Ok(owned) })
+    }
+
+    fn put_record<'a>(
+        &'a self,
+        key: &'a str,
+        value: Vec<u8>,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        let mut state = self.lock();
+        let now = SystemTime::now();
+        state.records.retain(|_, (_, at)| *at > now);
+        state.records.insert(
+            key.to_owned(),
+            (RecordBytes(value), crate::http::saturating_add_system(now, ttl)),
+        );
+        Box::pin(async { Ok(()) })
+    }
+
+    fn take_record<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, Error>> {
+        let taken = self
+            .lock()
+            .records
+            .remove(key)
+            .filter(|(_, at)| *at > SystemTime::now())
+            .map(|(v, _)| v.0);
+        Box::pin(async move { Ok(taken) })
     }
 }
 
@@ -163,5 +428,10 @@ mod tests {
         store.delete("a").await.unwrap();
         store.delete("a").await.unwrap();
         assert!(store.keys().is_empty());
+    }
+
+    #[tokio::test]
+    async fn in_memory_keeps_the_contract() {
+        crate::check_store_contract(&InMemoryTokenStore::new()).await;
     }
 }
