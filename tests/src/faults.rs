@@ -319,6 +319,7 @@ pub fn providers() -> Vec<Provider> {
                         expires_at: Some(expires),
                         scope: None,
                         subject: None,
+                        api_root: None,
                     },
                 ))
                 .expect("store");
@@ -361,6 +362,7 @@ pub fn providers() -> Vec<Provider> {
                         expires_at: None,
                         scope: None,
                         subject: Some("acct".into()),
+                        api_root: None,
                     },
                 ))
                 .expect("store");

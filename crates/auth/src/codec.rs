@@ -55,14 +55,24 @@ fn store_error(message: &str) -> Error {
 }
 
 /// `plain`, sealed under `key` for entry `aad` when a key is set.
-pub(crate) fn seal(key: Option<&EncryptionKey>, aad: &str, plain: Vec<u8>) -> Result<Vec<u8>, Error> {
+pub(crate) fn seal(
+    key: Option<&EncryptionKey>,
+    aad: &str,
+    plain: Vec<u8>,
+) -> Result<Vec<u8>, Error> {
     let Some(key) = key else { return Ok(plain) };
     let mut nonce = [0u8; 24];
     getrandom::fill(&mut nonce)
         .map_err(|e| Error::config(format!("the system random source failed: {e}")))?;
     let sealed = key
         .0
-        .encrypt(XNonce::from_slice(&nonce), Payload { msg: &plain, aad: aad.as_bytes() })
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: &plain,
+                aad: aad.as_bytes(),
+            },
+        )
         .map_err(|_| store_error("encryption failed"))?;
     let mut out = SEALED.to_vec();
     out.extend_from_slice(&nonce);
@@ -71,7 +81,11 @@ pub(crate) fn seal(key: Option<&EncryptionKey>, aad: &str, plain: Vec<u8>) -> Re
 }
 
 /// The plain bytes of a stored value of entry `aad`.
-pub(crate) fn open(key: Option<&EncryptionKey>, aad: &str, stored: &[u8]) -> Result<Vec<u8>, Error> {
+pub(crate) fn open(
+    key: Option<&EncryptionKey>,
+    aad: &str,
+    stored: &[u8],
+) -> Result<Vec<u8>, Error> {
     match (key, stored.strip_prefix(SEALED)) {
         (None, None) => Ok(stored.to_vec()),
         (None, Some(_)) => Err(store_error(
@@ -83,8 +97,18 @@ pub(crate) fn open(key: Option<&EncryptionKey>, aad: &str, stored: &[u8]) -> Res
         (Some(key), Some(rest)) if rest.len() > 24 => {
             let (nonce, sealed) = rest.split_at(24);
             key.0
-                .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: aad.as_bytes() })
-                .map_err(|_| store_error("the stored entry does not open with this key (wrong key, or altered)"))
+                .decrypt(
+                    XNonce::from_slice(nonce),
+                    Payload {
+                        msg: sealed,
+                        aad: aad.as_bytes(),
+                    },
+                )
+                .map_err(|_| {
+                    store_error(
+                        "the stored entry does not open with this key (wrong key, or altered)",
+                    )
+                })
         }
         (Some(_), Some(_)) => Err(store_error("the stored entry is truncated")),
     }
@@ -116,14 +140,18 @@ pub(crate) fn encode_token(token: &StoredToken) -> Vec<u8> {
 
 /// A token from [`encode_token`]'s JSON; a clear error (naming no value) otherwise.
 pub(crate) fn decode_token(bytes: &[u8]) -> Result<StoredToken, Error> {
-    let v: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|_| store_error("a stored token is not valid JSON"))?;
+    let v: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|_| store_error("a stored token is not valid JSON"))?;
     let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
-    let access = text("access_token").ok_or_else(|| store_error("a stored token has no access token"))?;
+    let access =
+        text("access_token").ok_or_else(|| store_error("a stored token has no access token"))?;
     Ok(StoredToken {
         access_token: AccessToken::new(access),
         refresh_token: text("refresh_token").map(RefreshToken::new),
-        expires_at: v.get("expires_at_ms").and_then(|x| x.as_u64()).map(from_millis),
+        expires_at: v
+            .get("expires_at_ms")
+            .and_then(|x| x.as_u64())
+            .map(from_millis),
         scope: text("scope"),
         subject: text("subject"),
         api_root: text("api_root"),
@@ -136,7 +164,9 @@ pub(crate) fn token_ttl(token: &StoredToken, now: SystemTime) -> Option<Duration
     if token.refresh_token.is_some() {
         return None;
     }
-    token.expires_at.map(|at| at.duration_since(now).unwrap_or(Duration::ZERO))
+    token
+        .expires_at
+        .map(|at| at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -148,12 +178,21 @@ mod tests {
         let key = EncryptionKey::generate().unwrap();
         let sealed = seal(Some(&key), "sdk/x/a/k", b"canary-secret".to_vec()).unwrap();
         assert!(!sealed.windows(6).any(|w| w == b"canary"));
-        assert_eq!(open(Some(&key), "sdk/x/a/k", &sealed).unwrap(), b"canary-secret");
-        assert!(open(Some(&key), "sdk/x/a/other", &sealed).is_err(), "moved entry");
+        assert_eq!(
+            open(Some(&key), "sdk/x/a/k", &sealed).unwrap(),
+            b"canary-secret"
+        );
+        assert!(
+            open(Some(&key), "sdk/x/a/other", &sealed).is_err(),
+            "moved entry"
+        );
         let other = EncryptionKey::generate().unwrap();
         assert!(open(Some(&other), "sdk/x/a/k", &sealed).is_err());
         assert!(open(None, "sdk/x/a/k", &sealed).is_err());
-        assert!(open(Some(&key), "sdk/x/a/k", b"{}").is_err(), "plain refused");
+        assert!(
+            open(Some(&key), "sdk/x/a/k", b"{}").is_err(),
+            "plain refused"
+        );
         assert!(EncryptionKey::from_base64("c2hvcnQ=").is_err());
         assert_eq!(format!("{key:?}"), "EncryptionKey([redacted])");
     }

@@ -46,7 +46,8 @@ impl std::fmt::Debug for FileTokenStore {
 
 fn io_error(what: &str, e: std::io::Error) -> Error {
     // The path is the store's (hashed names): no secret in it.
-    Error::new(ErrorKind::Transport, format!("token store: {what}: {e}")).with_operation("token_store")
+    Error::new(ErrorKind::Transport, format!("token store: {what}: {e}"))
+        .with_operation("token_store")
 }
 
 impl FileTokenStore {
@@ -84,7 +85,13 @@ impl FileTokenStore {
             .ok_or_else(|| Error::config("token store: neither XDG_STATE_HOME nor HOME is set"))?;
         let safe: String = app
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         Ok(base.join("provider-sdks").join(safe))
     }
@@ -146,12 +153,17 @@ impl Inner {
     }
 
     fn write_json(&self, path: &Path, value: &serde_json::Value) -> Result<(), Error> {
-        let tmp = path.with_extension(format!("tmp-{}-{:x}", std::process::id(), fastrand::u64(..)));
+        let tmp = path.with_extension(format!(
+            "tmp-{}-{:x}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
         let result = (|| {
             let mut f = create_private(&tmp, true)?;
             f.write_all(value.to_string().as_bytes())
                 .map_err(|e| io_error("cannot write an entry", e))?;
-            f.sync_all().map_err(|e| io_error("cannot sync an entry", e))?;
+            f.sync_all()
+                .map_err(|e| io_error("cannot sync an entry", e))?;
             std::fs::rename(&tmp, path).map_err(|e| io_error("cannot replace an entry", e))?;
             if let Ok(dir) = File::open(&self.dir) {
                 let _ = dir.sync_all();
@@ -242,7 +254,9 @@ fn create_private(path: &Path, truncate: bool) -> Result<File, Error> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(path).map_err(|e| io_error("cannot create a file", e))
+    options
+        .open(path)
+        .map_err(|e| io_error("cannot create a file", e))
 }
 
 impl TokenStore for FileTokenStore {
@@ -373,7 +387,8 @@ impl TokenStore for FileTokenStore {
         Box::pin(async move {
             self.blocking(move |i| {
                 let data = codec::seal(i.key.as_ref(), &key, value)?;
-                let until = codec::millis(crate::http::saturating_add_system(SystemTime::now(), ttl));
+                let until =
+                    codec::millis(crate::http::saturating_add_system(SystemTime::now(), ttl));
                 i.locked(&key, || {
                     i.write_json(
                         &i.path(&key, "record"),
@@ -414,7 +429,8 @@ mod tests {
     use super::*;
 
     fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("sdk-file-store-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("sdk-file-store-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         dir
     }
@@ -425,7 +441,12 @@ mod tests {
         crate::check_store_contract(&FileTokenStore::open(&dir).unwrap()).await;
         let sealed_dir = temp_dir("sealed");
         let key = EncryptionKey::generate().unwrap();
-        crate::check_store_contract(&FileTokenStore::open(&sealed_dir).unwrap().encryption_key(key)).await;
+        crate::check_store_contract(
+            &FileTokenStore::open(&sealed_dir)
+                .unwrap()
+                .encryption_key(key),
+        )
+        .await;
         let _ = std::fs::remove_dir_all(&dir);
         let _ = std::fs::remove_dir_all(&sealed_dir);
     }
@@ -434,8 +455,11 @@ mod tests {
     async fn files_are_private_and_sealed_entries_hide_the_token() {
         let dir = temp_dir("private");
         let key = EncryptionKey::generate().unwrap();
-        let store = FileTokenStore::open(&dir).unwrap().encryption_key(key.clone());
-        let token = StoredToken::from_token(&crate::Token::new("canary-access-token"), SystemTime::now());
+        let store = FileTokenStore::open(&dir)
+            .unwrap()
+            .encryption_key(key.clone());
+        let token =
+            StoredToken::from_token(&crate::Token::new("canary-access-token"), SystemTime::now());
         store.put("sdk/demo/app/acct", token).await.unwrap();
         #[cfg(unix)]
         {
@@ -452,12 +476,26 @@ mod tests {
             }
         }
         // Another key, or none, cannot read it: a clear error, not a token.
-        let other = FileTokenStore::open(&dir).unwrap().encryption_key(EncryptionKey::generate().unwrap());
+        let other = FileTokenStore::open(&dir)
+            .unwrap()
+            .encryption_key(EncryptionKey::generate().unwrap());
         assert!(other.get("sdk/demo/app/acct").await.is_err());
-        assert!(FileTokenStore::open(&dir).unwrap().get("sdk/demo/app/acct").await.is_err());
+        assert!(
+            FileTokenStore::open(&dir)
+                .unwrap()
+                .get("sdk/demo/app/acct")
+                .await
+                .is_err()
+        );
         let again = FileTokenStore::open(&dir).unwrap().encryption_key(key);
         assert_eq!(
-            again.get("sdk/demo/app/acct").await.unwrap().unwrap().access_token.secret(),
+            again
+                .get("sdk/demo/app/acct")
+                .await
+                .unwrap()
+                .unwrap()
+                .access_token
+                .secret(),
             "canary-access-token"
         );
         let _ = std::fs::remove_dir_all(&dir);

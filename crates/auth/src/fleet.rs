@@ -107,7 +107,11 @@ impl SharedSessions {
         let remaining = stored.remaining(now);
         let fresh = remaining.is_none_or(|r| r > self.margin);
         let handed_out = self.last().as_deref() == Some(stored.access_token.secret());
-        let Some(root) = stored.api_root.as_deref().and_then(|r| url::Url::parse(r).ok()) else {
+        let Some(root) = stored
+            .api_root
+            .as_deref()
+            .and_then(|r| url::Url::parse(r).ok())
+        else {
             return Ok(None);
         };
         if !fresh || handed_out {

@@ -16,7 +16,10 @@ pub const MAX_BODY: usize = 1024 * 1024;
 pub const DEFAULT_MAX_SUCCESS_BODY: usize = 32 * 1024 * 1024;
 
 /// `time + duration` on the wall clock, or a far-future time where that would overflow.
-pub fn saturating_add_system(time: std::time::SystemTime, duration: Duration) -> std::time::SystemTime {
+pub fn saturating_add_system(
+    time: std::time::SystemTime,
+    duration: Duration,
+) -> std::time::SystemTime {
     if let Some(at) = time.checked_add(duration) {
         return at;
     }

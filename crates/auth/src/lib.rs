@@ -68,28 +68,31 @@
 
 mod cache;
 mod codec;
+mod error;
 mod file_store;
 mod fleet;
-mod error;
 mod hooks;
 pub mod http;
 mod oauth;
 mod optional;
 pub mod paging;
 mod raw;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod retry;
 mod secret;
 mod state;
 mod store;
 mod store_contract;
-#[cfg(feature = "redis")]
-mod redis_store;
 mod token;
 
 pub use cache::{
     Clock, Expiring, FETCH_PANICKED, Fetch, ManualClock, RefreshPolicy, SystemClock, TokenCache,
 };
+pub use codec::EncryptionKey;
 pub use error::{Error, ErrorKind, from_reqwest};
+pub use file_store::FileTokenStore;
+pub use fleet::{DEFAULT_LEASE_TTL, DEFAULT_SHARED_WAIT, SharedSessions};
 pub use hooks::{API_ROOT_PLACEHOLDER, AuthHooks, AuthScheme, BODY_TOO_LARGE, Session};
 pub use oauth::{
     AuthorizationCode, AuthorizationCodeClient, AuthorizationRequest, DEFAULT_AUTHORIZATION_TTL,
@@ -98,15 +101,14 @@ pub use oauth::{
 pub use optional::{IntoOptional, object_from_value};
 pub use paging::{PageOf, Paged};
 pub use raw::{Multipart, RAW_OPERATION, RawRequest, RawResponse};
+#[cfg(feature = "redis")]
+pub use redis_store::RedisTokenStore;
 pub use retry::{RateLimit, RetryPolicy, Timeouts, retry_after};
 pub use secret::{AccessToken, ApiKey, ClientId, ClientSecret, Redactor, RefreshToken};
 pub use state::{INVALID_STATE, MAX_PENDING, PendingStates};
-pub use codec::EncryptionKey;
-pub use file_store::FileTokenStore;
-pub use fleet::{SharedSessions, DEFAULT_LEASE_TTL, DEFAULT_SHARED_WAIT};
-#[cfg(feature = "redis")]
-pub use redis_store::RedisTokenStore;
-pub use store::{InMemoryTokenStore, Lease, StoredToken, TokenStore, Versioned, lock_key, store_key};
+pub use store::{
+    InMemoryTokenStore, Lease, StoredToken, TokenStore, Versioned, lock_key, store_key,
+};
 pub use store_contract::check_store_contract;
 pub use token::{
     ClientAuth, ClientCredentials, Token, TokenSource, parse_token_response, read_token_response,

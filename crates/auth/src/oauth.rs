@@ -394,6 +394,8 @@ pub struct StoredTokenSource {
     last: Mutex<Option<String>>,
     /// A refresh token the provider refused.
     refused: Mutex<Option<String>>,
+    /// The record last read or written: used (with a warning) while the store is unreachable.
+    known: Mutex<Option<StoredToken>>,
     margin: Duration,
 }
 
@@ -428,6 +430,7 @@ impl StoredTokenSource {
             key,
             last: Mutex::new(None),
             refused: Mutex::new(None),
+            known: Mutex::new(None),
             margin: Duration::from_secs(60),
         }
     }
@@ -443,19 +446,60 @@ impl StoredTokenSource {
     }
 
     async fn load(&self) -> Result<StoredToken, Error> {
-        self.store
-            .get(&self.key)
-            .await
-            .map_err(|e| self.ctx(e))?
-            .ok_or_else(|| {
-                self.ctx(
-                    Error::new(
-                        ErrorKind::Auth,
-                        "no token stored for this key: authorize first",
-                    )
-                    .with_reauthorize(),
+        let found = match self.store.get(&self.key).await {
+            Ok(found) => found,
+            Err(e) => {
+                // The store is down: carry on from what this process last saw (its L1).
+                if let Some(known) = lock(&self.known).clone() {
+                    tracing::warn!(provider = %self.oauth.provider, error = %e, "token store unreachable; using the grant this process last saw");
+                    return Ok(known);
+                }
+                return Err(self.ctx(e));
+            }
+        };
+        let stored = found.ok_or_else(|| {
+            self.ctx(
+                Error::new(
+                    ErrorKind::Auth,
+                    "no token stored for this key: authorize first",
                 )
-            })
+                .with_reauthorize(),
+            )
+        })?;
+        *lock(&self.known) = Some(stored.clone());
+        Ok(stored)
+    }
+
+    /// This key's lease in a store other processes share, waited for up to
+    /// [`crate::DEFAULT_SHARED_WAIT`]: the read-refresh-write of a rotating grant runs in one
+    /// process of the fleet at a time. `None` (go on without) when the store is not shared,
+    /// fails, or the wait runs out: liveness over strictness.
+    async fn fleet_lease(&self) -> Option<crate::store::Lease> {
+        if !self.store.is_shared() {
+            return None;
+        }
+        let deadline =
+            crate::http::saturating_add(std::time::Instant::now(), crate::DEFAULT_SHARED_WAIT);
+        loop {
+            match self
+                .store
+                .acquire_lease(&self.key, crate::DEFAULT_LEASE_TTL)
+                .await
+            {
+                Ok(Some(lease)) => return Some(lease),
+                Ok(None) if std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Ok(None) => {
+                    tracing::warn!(provider = %self.oauth.provider, "the grant's lease stayed taken; refreshing without it");
+                    return None;
+                }
+                Err(e) => {
+                    tracing::warn!(provider = %self.oauth.provider, error = %e, "token store lease failed; refreshing without it");
+                    return None;
+                }
+            }
+        }
     }
 
     /// The stored access token, if it is usable now and not the one last handed out.
@@ -483,8 +527,20 @@ impl StoredTokenSource {
 
     /// A token usable now, with its remaining lifetime.
     pub async fn fetch(&self) -> Result<(Token, Option<Duration>), Error> {
-        // One refresh per key in this process, whoever holds the store.
+        // One refresh per key in this process, whoever holds the store; and, in a store other
+        // processes share, one in the fleet (the store is read again under the lease).
         let _guard = lock_key(&self.store, &self.key).await;
+        let lease = self.fleet_lease().await;
+        let result = self.fetch_locked().await;
+        if let Some(lease) = lease
+            && let Err(e) = self.store.release_lease(&lease).await
+        {
+            tracing::warn!(provider = %self.oauth.provider, error = %e, "token store lease release failed");
+        }
+        result
+    }
+
+    async fn fetch_locked(&self) -> Result<(Token, Option<Duration>), Error> {
         let stored = self.load().await?;
         let now = SystemTime::now();
         if let Some(adopted) = self.adoptable(&stored, now) {
@@ -545,10 +601,11 @@ impl StoredTokenSource {
         }
         let mut record = StoredToken::from_token(&token, now);
         record.subject = previous.subject.clone();
-        self.store
-            .put(&self.key, record)
-            .await
-            .map_err(|e| self.ctx(e))?;
+        *lock(&self.known) = Some(record.clone());
+        if let Err(e) = self.store.put(&self.key, record).await {
+            // The new grant is kept in this process; the store catches up on the next write.
+            tracing::warn!(provider = %self.oauth.provider, error = %e, "token store write failed; the rotated grant lives in this process only");
+        }
         self.remember(&token.access_token);
         let lifetime = token.expires_in;
         Ok((token, lifetime))

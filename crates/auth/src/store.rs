@@ -95,7 +95,10 @@ pub trait TokenStore: Send + Sync + 'static {
         key: &'a str,
     ) -> BoxFuture<'a, Result<Option<Versioned>, Error>> {
         Box::pin(async move {
-            Ok(self.get(key).await?.map(|token| Versioned { token, version: 0 }))
+            Ok(self
+                .get(key)
+                .await?
+                .map(|token| Versioned { token, version: 0 }))
         })
     }
 
@@ -172,7 +175,9 @@ pub struct Lease {
 
 impl std::fmt::Debug for Lease {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Lease").field("key", &self.key).finish_non_exhaustive()
+        f.debug_struct("Lease")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
     }
 }
 
@@ -330,10 +335,14 @@ impl TokenStore for InMemoryTokenStore {
         &'a self,
         key: &'a str,
     ) -> BoxFuture<'a, Result<Option<Versioned>, Error>> {
-        let value = self.lock().tokens.get(key).map(|(token, version)| Versioned {
-            token: token.clone(),
-            version: *version,
-        });
+        let value = self
+            .lock()
+            .tokens
+            .get(key)
+            .map(|(token, version)| Versioned {
+                token: token.clone(),
+                version: *version,
+            });
         Box::pin(async move { Ok(value) })
     }
 
@@ -390,7 +399,10 @@ impl TokenStore for InMemoryTokenStore {
         state.records.retain(|_, (_, at)| *at > now);
         state.records.insert(
             key.to_owned(),
-            (RecordBytes(value), crate::http::saturating_add_system(now, ttl)),
+            (
+                RecordBytes(value),
+                crate::http::saturating_add_system(now, ttl),
+            ),
         );
         Box::pin(async { Ok(()) })
     }

@@ -200,6 +200,11 @@ impl std::fmt::Debug for ClientCredentials {
 }
 
 impl ClientCredentials {
+    /// The client id the grant authenticates as.
+    pub fn client_id(&self) -> &ClientId {
+        &self.client_id
+    }
+
     /// A grant against `token_url` (checked by the HTTPS guard).
     pub fn new(
         http: reqwest::Client,

@@ -179,6 +179,17 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     allowed_roots: Vec<String>,
     max_body: Option<usize>,
+    store: Option<SharedStore>,
+}
+
+/// A token store in a builder (its contents are secret: never in `Debug`).
+#[derive(Clone)]
+struct SharedStore(Arc<dyn sdk_auth::TokenStore>);
+
+impl std::fmt::Debug for SharedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TokenStore(shared: {})", self.0.is_shared())
+    }
 }
 
 impl crate::Client {
@@ -232,6 +243,17 @@ impl ClientBuilder {
     /// Where API calls go (default [`Region::Discover`]: ask discovery).
     pub fn region(mut self, region: Region) -> Self {
         self.region = region;
+        self
+    }
+
+    /// Shares the session (token and discovered API root) with every process that uses the
+    /// same credentials and `store` (a [`sdk_auth::FileTokenStore`] on one machine, a
+    /// `RedisTokenStore` for a fleet): a cold process adopts a fresh stored session, and of many
+    /// processes starting together one fetches while the others wait for it (see
+    /// [`sdk_auth::SharedSessions`]). The in-memory cache stays in front: warm calls never touch
+    /// the store, and a store that fails only costs a direct fetch.
+    pub fn store(mut self, store: Arc<dyn sdk_auth::TokenStore>) -> Self {
+        self.store = Some(SharedStore(store));
         self
     }
 
@@ -372,23 +394,38 @@ impl ClientBuilder {
         let fixed_root = self.region.api_root();
         let discovery_url = sdk_auth::http::join(&auth_url, "Discovery")?;
         let session_http = http.clone();
+        let shared = self.store.map(|SharedStore(store)| {
+            let key = sdk_auth::store_key(
+                PROVIDER,
+                grant.client_id().as_str(),
+                &format!("session@{auth_url}"),
+            );
+            Arc::new(sdk_auth::SharedSessions::new(store, key, PROVIDER))
+        });
         let fetch = move || -> BoxFuture<'static, Result<Expiring<Session>, Error>> {
             let grant = grant.clone();
             let fixed_root = fixed_root.clone();
             let discovery_url = discovery_url.clone();
             let http = session_http.clone();
             let discovery = discovery.clone();
+            let shared = shared.clone();
             Box::pin(async move {
-                let token = grant.request_token().await?;
-                let api_root = match fixed_root {
-                    Some(root) => root,
-                    None => discovery.discover(&http, &discovery_url, &token).await?,
+                let direct = || async move {
+                    let token = grant.request_token().await?;
+                    let api_root = match fixed_root {
+                        Some(root) => root,
+                        None => discovery.discover(&http, &discovery_url, &token).await?,
+                    };
+                    let lifetime = token.expires_in;
+                    Ok(Expiring {
+                        value: Session { token, api_root },
+                        lifetime,
+                    })
                 };
-                let lifetime = token.expires_in;
-                Ok(Expiring {
-                    value: Session { token, api_root },
-                    lifetime,
-                })
+                match shared {
+                    Some(shared) => shared.fetch(direct).await,
+                    None => direct().await,
+                }
             })
         };
         let policy = self.policy.unwrap_or_else(|| {

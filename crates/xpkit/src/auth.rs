@@ -156,6 +156,7 @@ pub struct XpKitBuilder {
     retry: RetryPolicy,
     timeouts: Timeouts,
     max_body: Option<usize>,
+    store: Option<Arc<dyn sdk_auth::TokenStore>>,
 }
 
 impl std::fmt::Debug for XpKitBuilder {
@@ -171,11 +172,23 @@ impl std::fmt::Debug for XpKitBuilder {
                 &self.user_token.as_ref().map(|_| "[redacted]"),
             )
             .field("region", &self.region)
+            .field("store", &self.store.as_ref().map(|s| s.is_shared()))
             .finish()
     }
 }
 
 impl XpKitBuilder {
+    /// Shares the region's token with every process that uses the same app credentials and
+    /// `store` (a [`sdk_auth::FileTokenStore`] on one machine, a `RedisTokenStore` for a
+    /// fleet), as XPKit advises (save the 10-hour token and reuse it): a cold process adopts a
+    /// fresh stored token, and of many processes starting together one fetches while the others
+    /// wait for it (see [`sdk_auth::SharedSessions`]). The in-memory cache stays in front, and
+    /// a store that fails only costs a direct fetch.
+    pub fn store(mut self, store: Arc<dyn sdk_auth::TokenStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
     /// An app's client id and secret (from XPKit Portal): the client-credentials grant.
     ///
     /// Important: what is not set here is read from `XPKIT_CLIENT_ID`, `XPKIT_CLIENT_SECRET` and
@@ -324,16 +337,31 @@ impl XpKitBuilder {
                 .retry(self.retry.clone())
                 .timeouts(self.timeouts)
                 .redactor(secrets.clone());
+                let shared = self.store.clone().map(|store| {
+                    let key = sdk_auth::store_key(
+                        PROVIDER,
+                        grant.client_id().as_str(),
+                        &format!("session@{}", region.token_url()),
+                    );
+                    Arc::new(sdk_auth::SharedSessions::new(store, key, PROVIDER))
+                });
                 let fetch = move || -> BoxFuture<'static, Result<Expiring<Session>, Error>> {
                     let grant = grant.clone();
                     let api_root = root.clone();
+                    let shared = shared.clone();
                     Box::pin(async move {
-                        let token = grant.request_token().await?;
-                        let lifetime = token.expires_in;
-                        Ok(Expiring {
-                            value: Session { token, api_root },
-                            lifetime,
-                        })
+                        let direct = || async move {
+                            let token = grant.request_token().await?;
+                            let lifetime = token.expires_in;
+                            Ok(Expiring {
+                                value: Session { token, api_root },
+                                lifetime,
+                            })
+                        };
+                        match shared {
+                            Some(shared) => shared.fetch(direct).await,
+                            None => direct().await,
+                        }
                     })
                 };
                 TokenCache::new(fetch, policy)

@@ -359,6 +359,7 @@ impl Connector {
             expires_at: None,
             scope: None,
             subject: Some(account.clone()),
+            api_root: None,
         };
         self.store
             .put(&self.store_key(&account), stored)

@@ -233,6 +233,7 @@ async fn concurrent_clients_on_one_grant_refresh_once() -> Result {
                 expires_at: Some(SystemTime::now() - Duration::from_secs(1)),
                 scope: None,
                 subject: None,
+                api_root: None,
             },
         )
         .await?;
@@ -465,6 +466,7 @@ async fn a_panicking_fetch_is_an_error_and_the_next_call_recovers() -> Result {
                 expires_at: None,
                 scope: None,
                 subject: None,
+                api_root: None,
             },
         )
         .await?;

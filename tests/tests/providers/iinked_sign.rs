@@ -316,6 +316,7 @@ async fn expired_stored_token_is_refreshed_and_rotation_written_back() -> Result
                 expires_at: Some(SystemTime::now() - Duration::from_secs(5)),
                 scope: None,
                 subject: None,
+                api_root: None,
             },
         )
         .await?;
@@ -457,6 +458,7 @@ async fn revoked_refresh_token_needs_reauthorization() -> Result {
                 expires_at: Some(SystemTime::now() - Duration::from_secs(1)),
                 scope: None,
                 subject: None,
+                api_root: None,
             },
         )
         .await?;
