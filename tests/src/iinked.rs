@@ -20,6 +20,9 @@ pub const GOOD_CODE: &str = "canary-code-91aa";
 /// Prefix of refresh tokens the fake issues.
 pub const CANARY_REFRESH_PREFIX: &str = "canary-refresh-";
 /// A package id used in responses.
+/// The redirect URI the fake app registered.
+pub const REDIRECT: &str = "https://app.example/callback";
+/// The package the fake knows.
 pub const PACKAGE_ID: &str = "581aa1e0-49ea-4e49-841a-a74050e7d776";
 
 /// Behaviour switches.

@@ -2,6 +2,8 @@
 
 #[path = "providers/faults.rs"]
 mod faults;
+#[path = "providers/fleet.rs"]
+mod fleet;
 #[path = "providers/fuzz.rs"]
 mod fuzz;
 #[path = "providers/hardening.rs"]

@@ -275,6 +275,85 @@ impl std::fmt::Debug for AuthorizationRequest {
     }
 }
 
+/// The store key of the pending authorization whose state is `state`: the state's hash, so a
+/// key listing (Redis `SCAN`) shows no state.
+fn pending_key(client: &AuthorizationCodeClient, state: &str) -> String {
+    let hash: String = Sha256::digest(state.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    client.store_key(&format!("pending/{hash}"))
+}
+
+impl AuthorizationCodeClient {
+    /// [`authorize`](Self::authorize), with the pending request (state, PKCE verifier, expiry)
+    /// kept in `store` as a single-use record, so that any instance sharing the store can
+    /// complete it ([`take_pending`](Self::take_pending)). The app still binds the returned
+    /// state to the visitor's session.
+    pub async fn authorize_shared(
+        &self,
+        store: &dyn TokenStore,
+    ) -> Result<AuthorizationRequest, Error> {
+        let request = self.authorize()?;
+        store
+            .put_record(
+                &pending_key(self, request.state()),
+                request.to_record(),
+                request.ttl,
+            )
+            .await
+            .map_err(|e| {
+                e.with_provider(self.provider.clone())
+                    .with_operation("authorize")
+            })?;
+        Ok(request)
+    }
+
+    /// The pending request the redirect names, taken from `store` (once: a second completion
+    /// finds nothing). The redirect's state must equal `session_state`, the state this visitor's
+    /// session kept (constant time), before anything is read; then
+    /// [`AuthorizationRequest::verify_callback`] applies as usual.
+    pub async fn take_pending(
+        &self,
+        store: &dyn TokenStore,
+        redirect: &Url,
+        session_state: &str,
+    ) -> Result<AuthorizationRequest, Error> {
+        let invalid = |m: &str| {
+            Error::new(ErrorKind::Auth, m.to_owned())
+                .with_code(crate::INVALID_STATE)
+                .with_provider(self.provider.clone())
+                .with_operation("authorize")
+        };
+        let state = redirect
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned())
+            .ok_or_else(|| invalid("the redirect carries no state"))?;
+        let bound = !session_state.is_empty()
+            && bool::from(subtle::ConstantTimeEq::ct_eq(
+                state.as_bytes(),
+                session_state.as_bytes(),
+            ));
+        if !bound {
+            return Err(invalid(
+                "the redirect's state is not the one kept in this visitor's session (possible login CSRF); start again",
+            ));
+        }
+        let record = store
+            .take_record(&pending_key(self, &state))
+            .await
+            .map_err(|e| {
+                e.with_provider(self.provider.clone())
+                    .with_operation("authorize")
+            })?
+            .ok_or_else(|| {
+                invalid("no pending authorization has this state (unknown, used or expired)")
+            })?;
+        AuthorizationRequest::from_record(&record, self.provider.clone())
+    }
+}
+
 impl AuthorizationRequest {
     /// Where to send the user (contains the state; not secret once sent, but do not log it).
     pub fn url(&self) -> &Url {
@@ -284,6 +363,58 @@ impl AuthorizationRequest {
     /// The CSRF state, to keep with the request (e.g. as the key of a server-side session).
     pub fn state(&self) -> &str {
         self.state.expose_secret()
+    }
+
+    /// The request as a record for a store (secrets included: stores seal it when they have a
+    /// key).
+    pub fn to_record(&self) -> Vec<u8> {
+        serde_json::json!({
+            "url": self.url.as_str(),
+            "state": self.state.expose_secret(),
+            "verifier": self.verifier.as_ref().map(|v| v.expose_secret()),
+            "redirect_uri": self.redirect_uri.as_str(),
+            "issued_at_ms": crate::codec::millis(self.issued_at),
+            "ttl_ms": u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX),
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    /// A request from [`to_record`](Self::to_record)'s bytes.
+    pub fn from_record(
+        bytes: &[u8],
+        provider: impl Into<Cow<'static, str>>,
+    ) -> Result<Self, Error> {
+        let provider = provider.into();
+        let bad = || {
+            Error::new(
+                ErrorKind::Decode,
+                "a pending authorization in the store is malformed",
+            )
+            .with_provider(provider.clone())
+            .with_operation("authorize")
+        };
+        let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| bad())?;
+        let text = |k: &str| v.get(k).and_then(|x| x.as_str());
+        let url = text("url")
+            .and_then(|u| Url::parse(u).ok())
+            .ok_or_else(bad)?;
+        let redirect_uri = text("redirect_uri")
+            .and_then(|u| Url::parse(u).ok())
+            .ok_or_else(bad)?;
+        Ok(Self {
+            url,
+            state: SecretString::from(text("state").ok_or_else(bad)?.to_owned()),
+            verifier: text("verifier").map(|s| SecretString::from(s.to_owned())),
+            redirect_uri,
+            issued_at: crate::codec::from_millis(
+                v.get("issued_at_ms")
+                    .and_then(|x| x.as_u64())
+                    .ok_or_else(bad)?,
+            ),
+            ttl: Duration::from_millis(v.get("ttl_ms").and_then(|x| x.as_u64()).ok_or_else(bad)?),
+            provider,
+        })
     }
 
     /// Checks the redirect's query (`code`, `state`, or `error`) and returns the code with its

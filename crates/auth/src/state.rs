@@ -51,6 +51,11 @@ impl PendingStates {
         }
     }
 
+    /// How long a state stays valid.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(SecretString, Instant)>> {
         self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }

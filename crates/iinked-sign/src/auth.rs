@@ -290,6 +290,34 @@ impl OAuthFlow {
             .await
     }
 
+    /// [`authorize`](Self::authorize) for a fleet: the pending request (state and PKCE
+    /// verifier) is kept in the flow's store as a single-use record, so that whichever instance
+    /// receives the redirect can [`finish`](Self::finish) it. Keep the returned request's
+    /// `state()` in the visitor's session and send them to its `url()`.
+    pub async fn begin(&self) -> Result<AuthorizationRequest, Error> {
+        self.client.authorize_shared(self.store.as_ref()).await
+    }
+
+    /// Completes an authorization [`begin`](Self::begin) started, on any instance sharing the
+    /// store: the redirect's state must equal `session_state` (the state this visitor's
+    /// session kept) and name a pending request, which is taken (single use); then the code
+    /// is exchanged and the tokens stored under `key`.
+    pub async fn finish(
+        &self,
+        redirect: impl AsRef<str>,
+        session_state: &str,
+        key: &str,
+    ) -> Result<(), Error> {
+        let url = Url::parse(redirect.as_ref()).map_err(|_| {
+            Error::config("the redirect URL is not an absolute URL").with_provider(PROVIDER)
+        })?;
+        let pending = self
+            .client
+            .take_pending(self.store.as_ref(), &url, session_state)
+            .await?;
+        self.complete(pending, url, key).await
+    }
+
     /// Forgets the tokens stored under `key`.
     pub async fn forget(&self, key: &str) -> Result<(), Error> {
         self.store.delete(&self.store_key(key)).await

@@ -522,6 +522,33 @@ impl UserLogin {
         self.client.authorize()
     }
 
+    /// [`authorize`](Self::authorize) for a fleet: the pending login (state and PKCE verifier)
+    /// is kept in `store` as a single-use record, so that whichever instance receives the
+    /// redirect can [`finish`](Self::finish) it. Keep the returned request's `state()` in the
+    /// visitor's session.
+    pub async fn begin(
+        &self,
+        store: &dyn sdk_auth::TokenStore,
+    ) -> Result<AuthorizationRequest, Error> {
+        self.client.authorize_shared(store).await
+    }
+
+    /// Completes a login [`begin`](Self::begin) started, on any instance sharing `store`: the
+    /// redirect's state must equal `session_state` and name a pending login, which is taken
+    /// (single use); then the code is exchanged for the user's token.
+    pub async fn finish(
+        &self,
+        store: &dyn sdk_auth::TokenStore,
+        redirect: impl AsRef<str>,
+        session_state: &str,
+    ) -> Result<Token, Error> {
+        let url = Url::parse(redirect.as_ref()).map_err(|_| {
+            Error::config("the redirect URL is not an absolute URL").with_provider(PROVIDER)
+        })?;
+        let pending = self.client.take_pending(store, &url, session_state).await?;
+        self.complete(pending, url).await
+    }
+
     /// Completes a login from the URL the browser was redirected to (as text or a [`Url`]; with
     /// `code` + `state`, or `error`): the user's token.
     pub async fn complete(

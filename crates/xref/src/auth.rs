@@ -251,6 +251,36 @@ impl Connector {
         Ok(Authorization { url, state })
     }
 
+    /// [`authorize_url`](Self::authorize_url) for a fleet: the state is also kept in the
+    /// connector's token store as a single-use record (expiring with the state), so that
+    /// whichever instance receives the redirect accepts it in
+    /// [`handle_callback`](Self::handle_callback). The session binding still applies.
+    pub async fn begin(&self) -> Result<Authorization, Error> {
+        let auth = self.authorize_url()?;
+        self.store
+            .put_record(
+                &self.pending_key(&auth.state),
+                b"xref-state".to_vec(),
+                self.states.ttl(),
+            )
+            .await
+            .map_err(|e| e.with_provider(PROVIDER).with_operation("authorize"))?;
+        Ok(auth)
+    }
+
+    fn pending_key(&self, state: &str) -> String {
+        use sha2::Digest as _;
+        let hash: String = sha2::Sha256::digest(state.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        sdk_auth::store_key(
+            PROVIDER,
+            self.app.client_id.as_str(),
+            &format!("pending/{hash}"),
+        )
+    }
+
     /// The store key of an account's token for this partner app ([`account_store_key`]).
     pub fn store_key(&self, xref_account_id: &str) -> String {
         account_store_key(self.app.client_id.as_str(), xref_account_id)
@@ -295,7 +325,22 @@ impl Connector {
                     "the redirect's state is not the one kept in this visitor's session (possible login CSRF); start again",
                 ));
             }
-            self.states.consume(state).map_err(ctx)?;
+            // Issued here, or by another instance through the shared store (`begin`).
+            if let Err(local) = self.states.consume(state) {
+                let shared = self
+                    .store
+                    .take_record(&self.pending_key(state))
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some();
+                // The in-memory states also hold what `begin` issued here: take its record too.
+                if !shared {
+                    return Err(ctx(local));
+                }
+            } else {
+                let _ = self.store.take_record(&self.pending_key(state)).await;
+            }
         }
         if let Some(error) = error {
             return Err(ctx(Error::new(
