@@ -257,6 +257,11 @@ impl Connector {
     /// [`handle_callback`](Self::handle_callback). The session binding still applies.
     pub async fn begin(&self) -> Result<Authorization, Error> {
         let auth = self.authorize_url()?;
+        // The store is the only record of this state: an instance-local copy would let this
+        // instance accept it again after another one used it.
+        self.states
+            .consume(&auth.state)
+            .map_err(|e| e.with_provider(PROVIDER))?;
         self.store
             .put_record(
                 &self.pending_key(&auth.state),
@@ -325,7 +330,7 @@ impl Connector {
                     "the redirect's state is not the one kept in this visitor's session (possible login CSRF); start again",
                 ));
             }
-            // Issued here, or by another instance through the shared store (`begin`).
+            // Issued by `authorize_url` here, or by `begin` on any instance sharing the store.
             if let Err(local) = self.states.consume(state) {
                 let shared = self
                     .store
@@ -334,12 +339,9 @@ impl Connector {
                     .ok()
                     .flatten()
                     .is_some();
-                // The in-memory states also hold what `begin` issued here: take its record too.
                 if !shared {
                     return Err(ctx(local));
                 }
-            } else {
-                let _ = self.store.take_record(&self.pending_key(state)).await;
             }
         }
         if let Some(error) = error {

@@ -347,3 +347,87 @@ async fn redis_killed_mid_run_degrades_to_memory_and_direct_fetches() -> Result 
     let _ = CLIENT_ID;
     Ok(())
 }
+
+#[tokio::test]
+async fn xref_and_xpkit_flows_started_on_one_instance_complete_on_another() -> Result {
+    // Two instances of a web app: separate connectors (separate in-memory states), one store.
+    let dir = temp_dir("instances");
+    let store: Arc<dyn TokenStore> = Arc::new(FileTokenStore::open(&dir)?);
+    let fake = sdk_tests::xref::FakeXref::start().await;
+    let instance = || -> Result<xref_sdk::Connector> {
+        let app = xref_sdk::XrefApp::new(
+            "partner-1",
+            CANARY_SECRET,
+            "https://partner.example/xref/callback",
+        )?;
+        Ok(xref_sdk::Connector::new(app, store.clone())?
+            .region(xref_sdk::Region::custom(fake.base())?)
+            .retry(sdk_tests::fast_retry()))
+    };
+    let (a, b) = (instance()?, instance()?);
+    let auth = a.begin().await?;
+    let query = format!(
+        "state={}&code={}acct-9",
+        auth.state(),
+        sdk_tests::xref::CANARY_CODE_PREFIX
+    );
+    // The session binding still holds on B...
+    let e = b
+        .handle_callback(&query, "another-visitor")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(sdk_auth::INVALID_STATE));
+    // ...B accepts A's state once...
+    let account = b.handle_callback(&query, auth.state()).await?;
+    assert_eq!(account.xref_account_id, "acct-9");
+    // ...and neither instance accepts it again.
+    for instance in [&a, &b] {
+        let e = instance
+            .handle_callback(&query, auth.state())
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some(sdk_auth::INVALID_STATE), "{e}");
+    }
+    // A state no instance issued is refused.
+    let e = b
+        .handle_callback("state=forged&code=x", "forged")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(sdk_auth::INVALID_STATE));
+
+    // XPKit's user login: begun on one instance, finished on another with the verifier from
+    // the store.
+    let xp = FakeXpKit::start().await;
+    let login = || {
+        xpkit_sdk::UserLogin::new(
+            xpkit_sdk::Region::custom(xp.base()).expect("region"),
+            "public-app",
+            "http://localhost:5173/auth-callback/",
+            xpkit_sdk::LoginProvider::Google,
+        )
+    };
+    let pending = login()?.begin(store.as_ref()).await?;
+    let redirect = format!(
+        "http://localhost:5173/auth-callback/?code=user-code&state={}",
+        pending.state()
+    );
+    let state = pending.state().to_owned();
+    drop(pending); // instance A is gone
+    let token = login()?.finish(store.as_ref(), &redirect, &state).await?;
+    assert!(token.access_token.secret().starts_with(CANARY_TOKEN_PREFIX));
+    let exchange = xp.token_requests().pop().expect("exchange");
+    let verifier = exchange
+        .form()
+        .into_iter()
+        .find(|(k, _)| k == "code_verifier")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
+    assert_eq!(verifier.len(), 43, "the verifier came through the store");
+    let again = login()?
+        .finish(store.as_ref(), &redirect, &state)
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Some(sdk_auth::INVALID_STATE));
+    let _ = std::fs::remove_dir_all(dir);
+    Ok(())
+}
