@@ -90,6 +90,10 @@ async fn start_fake() -> (Arc<Fake>, String) {
 }
 
 fn client(base: &str, clock: Option<Arc<sdk_auth::ManualClock>>) -> xink_sdk::Client {
+    builder(base, clock).build().expect("client")
+}
+
+fn builder(base: &str, clock: Option<Arc<sdk_auth::ManualClock>>) -> xink_sdk::ClientBuilder {
     let mut b = xink_sdk::Client::builder()
         .credentials("bench@SRV", "bench-secret")
         .auth_url(base)
@@ -98,7 +102,79 @@ fn client(base: &str, clock: Option<Arc<sdk_auth::ManualClock>>) -> xink_sdk::Cl
     if let Some(clock) = clock {
         b = b.clock(clock);
     }
-    b.build().expect("client")
+    b
+}
+
+/// A store for the fleet rows: `file:<dir>` or `redis:<url>`.
+fn store(spec: &str) -> Arc<dyn sdk_auth::TokenStore> {
+    match spec.split_once(':') {
+        Some(("file", dir)) => Arc::new(sdk_auth::FileTokenStore::open(dir).expect("file store")),
+        Some(("redis", url)) => {
+            Arc::new(sdk_auth::RedisTokenStore::new(url, "bench:").expect("redis store"))
+        }
+        _ => panic!("unknown store {spec}"),
+    }
+}
+
+/// One process of a fleet row: a cold client on the shared store, `calls` concurrent calls
+/// once the parent writes a line; prints how many failed.
+async fn fleet_worker(base: &str, store_spec: &str, calls: usize) {
+    let client = builder(base, None)
+        .store(store(store_spec))
+        .build()
+        .expect("client");
+    println!("ready");
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
+    let results = futures::future::join_all(
+        (0..calls).map(|_| client.list_employees().offset(0).limit(50).send()),
+    )
+    .await;
+    println!("{}", results.iter().filter(|r| r.is_err()).count());
+}
+
+/// Runs `processes` copies of this binary as fleet workers; token and discovery requests the
+/// fake saw, failures, and the wall time from release to the last report.
+fn fleet_row(fake: &Fake, base: &str, store_spec: &str, processes: usize, calls: usize) -> String {
+    use std::io::{BufRead, Write};
+    let exe = std::env::current_exe().expect("own binary");
+    let (t0, d0) = (
+        fake.tokens.load(Ordering::SeqCst),
+        fake.discoveries.load(Ordering::SeqCst),
+    );
+    let mut children: Vec<_> = (0..processes)
+        .map(|_| {
+            let mut child = std::process::Command::new(&exe)
+                .args(["--fleet-worker", base, store_spec, &calls.to_string()])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("worker");
+            let out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+            (child, out)
+        })
+        .collect();
+    for (_, out) in &mut children {
+        let mut line = String::new();
+        let _ = out.read_line(&mut line);
+    }
+    let start = Instant::now();
+    for (child, _) in &mut children {
+        let _ = child.stdin.take().expect("stdin").write_all(b"go\n");
+    }
+    let mut failed = 0usize;
+    for (mut child, mut out) in children {
+        let mut line = String::new();
+        let _ = out.read_line(&mut line);
+        failed += line.trim().parse::<usize>().unwrap_or(calls);
+        let _ = child.wait();
+    }
+    format!(
+        "{} token request(s), {} discovery request(s), {failed} failed, wall {:.0} ms",
+        fake.tokens.load(Ordering::SeqCst) - t0,
+        fake.discoveries.load(Ordering::SeqCst) - d0,
+        start.elapsed().as_secs_f64() * 1e3
+    )
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -112,6 +188,36 @@ fn us(d: Duration) -> String {
 
 struct Row(String, String);
 
+/// A `redis-server` of the bench's own on a free loopback port (persistence off), if installed.
+fn redis_server() -> Option<(std::process::Child, String)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let child = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some((child, format!("redis://127.0.0.1:{port}/")));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    None
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let iterations: usize = std::env::args()
@@ -119,6 +225,12 @@ async fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(3000);
     let mut rows: Vec<Row> = Vec::new();
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--fleet-worker") {
+        let calls = args.get(4).and_then(|n| n.parse().ok()).unwrap_or(100);
+        fleet_worker(&args[2], &args[3], calls).await;
+        return;
+    }
     let (fake, base) = start_fake().await;
     let url = format!("{base}/api/1.0/employee/list/0/50");
 
@@ -373,6 +485,161 @@ async fn main() {
             fake.tokens.load(Ordering::SeqCst) - before
         ),
     ));
+
+    // ---- 4. The warm path with a shared store configured vs in memory only ----
+    let dir = std::env::temp_dir().join(format!("sdk-bench-warm-{}", std::process::id()));
+    let shared = builder(&base, None)
+        .store(store(&format!("file:{}", dir.display())))
+        .build()
+        .expect("client");
+    let memory = client(&base, None);
+    for c in [&shared, &memory] {
+        c.list_employees()
+            .offset(0)
+            .limit(50)
+            .send()
+            .await
+            .expect("warm");
+    }
+    let (mut with_store, mut without) = (Vec::new(), Vec::new());
+    for i in 0..iterations {
+        for k in 0..2 {
+            let (c, out) = if (i + k) % 2 == 0 {
+                (&shared, &mut with_store)
+            } else {
+                (&memory, &mut without)
+            };
+            let s = Instant::now();
+            std::hint::black_box(
+                c.list_employees()
+                    .offset(0)
+                    .limit(50)
+                    .send()
+                    .await
+                    .expect("call"),
+            );
+            out.push(s.elapsed());
+        }
+    }
+    with_store.sort();
+    without.sort();
+    let (w50, m50) = (percentile(&with_store, 0.5), percentile(&without, 0.5));
+    rows.push(Row(
+        format!("warm calls, shared file store configured vs in memory only (n={iterations})"),
+        format!(
+            "p50 {} vs {} · ×{:.3}",
+            us(w50),
+            us(m50),
+            w50.as_secs_f64() / m50.as_secs_f64()
+        ),
+    ));
+
+    // ---- 5. Throughput: 64 concurrent callers, SDK vs raw reqwest ----
+    let per_second = |calls: usize, d: Duration| calls as f64 / d.as_secs_f64();
+    let window = Duration::from_millis(1500);
+    let mut rates: [Vec<f64>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    for round in 0..6 {
+        for k in 0..3 {
+            // 0: raw reqwest, 1: raw configured like the SDK, 2: the SDK; rotated per round.
+            let side = (round + k) % 3;
+            let start = Instant::now();
+            let done = Arc::new(AtomicUsize::new(0));
+            let tasks: Vec<_> = (0..64)
+                .map(|_| {
+                    let (raw, raw_cfg, sdk, url, done) = (
+                        raw.clone(),
+                        raw_cfg.clone(),
+                        sdk.clone(),
+                        url.clone(),
+                        done.clone(),
+                    );
+                    tokio::spawn(async move {
+                        while start.elapsed() < window {
+                            match side {
+                                2 => {
+                                    std::hint::black_box(
+                                        sdk.list_employees()
+                                            .offset(0)
+                                            .limit(50)
+                                            .send()
+                                            .await
+                                            .expect("sdk"),
+                                    );
+                                }
+                                1 => {
+                                    let v: serde_json::Value = raw_cfg
+                                        .get(&url)
+                                        .bearer_auth("t")
+                                        .header("accept", "application/json")
+                                        .timeout(Duration::from_secs(30))
+                                        .send()
+                                        .await
+                                        .expect("raw")
+                                        .json()
+                                        .await
+                                        .expect("json");
+                                    std::hint::black_box(v);
+                                }
+                                _ => {
+                                    let v: serde_json::Value = raw
+                                        .get(&url)
+                                        .bearer_auth("t")
+                                        .send()
+                                        .await
+                                        .expect("raw")
+                                        .json()
+                                        .await
+                                        .expect("json");
+                                    std::hint::black_box(v);
+                                }
+                            }
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                let _ = t.await;
+            }
+            rates[side].push(per_second(done.load(Ordering::Relaxed), start.elapsed()));
+        }
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let (r, c, s) = (mean(&rates[0]), mean(&rates[1]), mean(&rates[2]));
+    rows.push(Row(
+        "64 concurrent callers, 2 worker threads, calls per second (6 interleaved rounds of 1.5 s)".into(),
+        format!(
+            "raw {r:.0} · raw configured like the SDK {c:.0} · SDK {s:.0} · SDK / raw {:.1} % · SDK / configured {:.1} %",
+            100.0 * s / r,
+            100.0 * s / c
+        ),
+    ));
+
+    // ---- 6. Fleets: 8 processes × 100 concurrent cold calls on one shared store ----
+    let fleet_dir = std::env::temp_dir().join(format!("sdk-bench-fleet-{}", std::process::id()));
+    rows.push(Row(
+        "fleet of 8 processes × 100 cold calls, file store".into(),
+        fleet_row(
+            &fake,
+            &base,
+            &format!("file:{}", fleet_dir.display()),
+            8,
+            100,
+        ),
+    ));
+    match redis_server() {
+        Some((mut child, url)) => {
+            rows.push(Row(
+                "fleet of 8 processes × 100 cold calls, Redis store".into(),
+                fleet_row(&fake, &base, &format!("redis:{url}"), 8, 100),
+            ));
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        None => eprintln!("fleet row with Redis skipped: redis-server is not installed"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&fleet_dir);
 
     println!("| measurement | result |");
     println!("|---|---|");

@@ -121,14 +121,14 @@ pub use secrecy;
 /// crate and tokio are all a user adds: the types its API names, the stream traits, and the
 /// crates whose types cross the API (`reqwest`, `serde_json`, `url`).
 pub mod exports {
+    /// The Redis token store (feature `redis` of the provider crate).
+    #[cfg(feature = "redis")]
+    pub use crate::RedisTokenStore;
     pub use crate::{
         AccessToken, Clock, EncryptionKey, ErrorKind, FileTokenStore, InMemoryTokenStore,
         IntoOptional, ManualClock, Multipart, PageOf, Paged, RateLimit, RawRequest, RawResponse,
         RefreshPolicy, RefreshToken, RetryPolicy, StoredToken, Timeouts, Token, TokenStore,
     };
-    /// The Redis token store (feature `redis` of the provider crate).
-    #[cfg(feature = "redis")]
-    pub use crate::RedisTokenStore;
     /// The stream traits that consume every `*_stream` method.
     pub use futures::{Stream, StreamExt, TryStreamExt};
     /// The HTTP client crate: `http_client` options take a [`reqwest::ClientBuilder`].
