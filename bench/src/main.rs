@@ -218,6 +218,98 @@ fn redis_server() -> Option<(std::process::Child, String)> {
     None
 }
 
+/// Calls per second of 64 concurrent callers: raw reqwest, raw configured like the SDK, and
+/// the SDK, in interleaved rounds.
+async fn throughput(
+    raw: &reqwest::Client,
+    raw_cfg: &reqwest::Client,
+    sdk: &xink_sdk::Client,
+    url: &str,
+    rounds: usize,
+) -> Row {
+    let per_second = |calls: usize, d: Duration| calls as f64 / d.as_secs_f64();
+    let window = Duration::from_millis(1500);
+    let mut rates: [Vec<f64>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    for round in 0..rounds {
+        for k in 0..3 {
+            // 0: raw reqwest, 1: raw configured like the SDK, 2: the SDK; rotated per round.
+            let side = (round + k) % 3;
+            let start = Instant::now();
+            let done = Arc::new(AtomicUsize::new(0));
+            let tasks: Vec<_> = (0..64)
+                .map(|_| {
+                    let (raw, raw_cfg, sdk, url, done) = (
+                        raw.clone(),
+                        raw_cfg.clone(),
+                        sdk.clone(),
+                        url.to_owned(),
+                        done.clone(),
+                    );
+                    tokio::spawn(async move {
+                        while start.elapsed() < window {
+                            match side {
+                                2 => {
+                                    std::hint::black_box(
+                                        sdk.list_employees()
+                                            .offset(0)
+                                            .limit(50)
+                                            .send()
+                                            .await
+                                            .expect("sdk"),
+                                    );
+                                }
+                                1 => {
+                                    let v: serde_json::Value = raw_cfg
+                                        .get(&url)
+                                        .bearer_auth("t")
+                                        .header("accept", "application/json")
+                                        .timeout(Duration::from_secs(30))
+                                        .send()
+                                        .await
+                                        .expect("raw")
+                                        .json()
+                                        .await
+                                        .expect("json");
+                                    std::hint::black_box(v);
+                                }
+                                _ => {
+                                    let v: serde_json::Value = raw
+                                        .get(&url)
+                                        .bearer_auth("t")
+                                        .send()
+                                        .await
+                                        .expect("raw")
+                                        .json()
+                                        .await
+                                        .expect("json");
+                                    std::hint::black_box(v);
+                                }
+                            }
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                let _ = t.await;
+            }
+            rates[side].push(per_second(done.load(Ordering::Relaxed), start.elapsed()));
+        }
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let (r, c, s) = (mean(&rates[0]), mean(&rates[1]), mean(&rates[2]));
+    Row(
+        format!(
+            "64 concurrent callers, 2 worker threads, calls per second ({rounds} interleaved rounds of 1.5 s)"
+        ),
+        format!(
+            "raw {r:.0} · raw configured like the SDK {c:.0} · SDK {s:.0} · SDK / raw {:.1} % · SDK / configured {:.1} %",
+            100.0 * s / r,
+            100.0 * s / c
+        ),
+    )
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let iterations: usize = std::env::args()
@@ -234,6 +326,15 @@ async fn main() {
     let (fake, base) = start_fake().await;
     let url = format!("{base}/api/1.0/employee/list/0/50");
 
+    if std::env::var("SDK_BENCH_ONLY").as_deref() == Ok("throughput") {
+        let raw = reqwest::Client::new();
+        let raw_cfg = sdk_auth::http::client("xink-sdk/0.1.0", &sdk_auth::Timeouts::default())
+            .expect("client");
+        let sdk = client(&base, None);
+        let Row(a, b) = throughput(&raw, &raw_cfg, &sdk, &url, iterations.min(20)).await;
+        println!("| {a} | {b} |");
+        return;
+    }
     // Profiling mode (for instruction counts under callgrind): only one kind of call.
     if let Ok(only) = std::env::var("SDK_BENCH_ONLY") {
         let raw = reqwest::Client::new();
@@ -535,85 +636,7 @@ async fn main() {
     ));
 
     // ---- 5. Throughput: 64 concurrent callers, SDK vs raw reqwest ----
-    let per_second = |calls: usize, d: Duration| calls as f64 / d.as_secs_f64();
-    let window = Duration::from_millis(1500);
-    let mut rates: [Vec<f64>; 3] = [Vec::new(), Vec::new(), Vec::new()];
-    for round in 0..6 {
-        for k in 0..3 {
-            // 0: raw reqwest, 1: raw configured like the SDK, 2: the SDK; rotated per round.
-            let side = (round + k) % 3;
-            let start = Instant::now();
-            let done = Arc::new(AtomicUsize::new(0));
-            let tasks: Vec<_> = (0..64)
-                .map(|_| {
-                    let (raw, raw_cfg, sdk, url, done) = (
-                        raw.clone(),
-                        raw_cfg.clone(),
-                        sdk.clone(),
-                        url.clone(),
-                        done.clone(),
-                    );
-                    tokio::spawn(async move {
-                        while start.elapsed() < window {
-                            match side {
-                                2 => {
-                                    std::hint::black_box(
-                                        sdk.list_employees()
-                                            .offset(0)
-                                            .limit(50)
-                                            .send()
-                                            .await
-                                            .expect("sdk"),
-                                    );
-                                }
-                                1 => {
-                                    let v: serde_json::Value = raw_cfg
-                                        .get(&url)
-                                        .bearer_auth("t")
-                                        .header("accept", "application/json")
-                                        .timeout(Duration::from_secs(30))
-                                        .send()
-                                        .await
-                                        .expect("raw")
-                                        .json()
-                                        .await
-                                        .expect("json");
-                                    std::hint::black_box(v);
-                                }
-                                _ => {
-                                    let v: serde_json::Value = raw
-                                        .get(&url)
-                                        .bearer_auth("t")
-                                        .send()
-                                        .await
-                                        .expect("raw")
-                                        .json()
-                                        .await
-                                        .expect("json");
-                                    std::hint::black_box(v);
-                                }
-                            }
-                            done.fetch_add(1, Ordering::Relaxed);
-                        }
-                    })
-                })
-                .collect();
-            for t in tasks {
-                let _ = t.await;
-            }
-            rates[side].push(per_second(done.load(Ordering::Relaxed), start.elapsed()));
-        }
-    }
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    let (r, c, s) = (mean(&rates[0]), mean(&rates[1]), mean(&rates[2]));
-    rows.push(Row(
-        "64 concurrent callers, 2 worker threads, calls per second (6 interleaved rounds of 1.5 s)".into(),
-        format!(
-            "raw {r:.0} · raw configured like the SDK {c:.0} · SDK {s:.0} · SDK / raw {:.1} % · SDK / configured {:.1} %",
-            100.0 * s / r,
-            100.0 * s / c
-        ),
-    ));
+    rows.push(throughput(&raw, &raw_cfg, &sdk, &url, 6).await);
 
     // ---- 6. Fleets: 8 processes × 100 concurrent cold calls on one shared store ----
     let fleet_dir = std::env::temp_dir().join(format!("sdk-bench-fleet-{}", std::process::id()));

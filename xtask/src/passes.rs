@@ -424,12 +424,54 @@ fn unify_send(f: &mut syn::ImplItemFn) -> Result<(), String> {
         ));
     };
     *error = syn::parse_quote!(::sdk_auth::Error);
+    drop_api_version(&mut f.block);
     let block = f.block.clone();
     f.block = syn::parse_quote! {{
         let result: #original = async move #block.await;
         result.map_err(|e| ::sdk_auth::Error::from_generated(e, crate::PROVIDER, #operation))
     }};
     Ok(())
+}
+
+/// Removes progenitor's `api-version` request header (the hooks would strip it before sending)
+/// and the capacity reserved for it: two allocations less on every call.
+fn drop_api_version(block: &mut syn::Block) {
+    let mut removed = false;
+    block.stmts.retain(|stmt| {
+        let text = quote!(#stmt).to_string();
+        let drop = text.starts_with("header_map . append") && text.contains("\"api-version\"");
+        removed |= drop;
+        !drop
+    });
+    if !removed {
+        return;
+    }
+    for stmt in &mut block.stmts {
+        let syn::Stmt::Local(local) = stmt else {
+            continue;
+        };
+        let Some(init) = &mut local.init else {
+            continue;
+        };
+        let syn::Expr::Call(call) = &mut *init.expr else {
+            continue;
+        };
+        if !quote!(#call)
+            .to_string()
+            .contains("HeaderMap :: with_capacity")
+        {
+            continue;
+        }
+        if let Some(syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(n),
+            ..
+        })) = call.args.first_mut()
+            && let Ok(value) = n.base10_parse::<usize>()
+        {
+            let fewer = value.saturating_sub(1);
+            *n = syn::LitInt::new(&format!("{fewer}usize"), n.span());
+        }
+    }
 }
 
 /// The `operation_id: "..."` literal in a generated body.

@@ -261,6 +261,17 @@ impl<T: Send + Sync + 'static> TokenCache<T> {
         }
     }
 
+    /// The cached credential when it needs nothing (valid, not yet due for refresh): the
+    /// synchronous fast path of [`get`](Self::get), without a future or a timer.
+    pub fn ready(&self) -> Option<Arc<T>> {
+        let state = self.inner.lock();
+        let entry = state.current.as_ref()?;
+        let now = self.inner.clock.now();
+        let fresh = entry.expires_at.is_none_or(|at| now < at)
+            && entry.refresh_at.is_none_or(|at| now < at);
+        fresh.then(|| entry.value.clone())
+    }
+
     /// A valid credential: the cached one, or a fresh one.
     pub async fn get(&self) -> Result<Arc<T>, Error> {
         enum Next<T> {

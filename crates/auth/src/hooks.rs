@@ -243,6 +243,13 @@ impl AuthHooks {
             request.headers_mut().remove(name);
         }
         let total = self.timeouts.total;
+        // Warm path: the cached session, without a future or a timer.
+        if let Some(session) = self.sessions.ready() {
+            self.authorize(request, &session)
+                .map_err(|e| self.context(e, operation))?;
+            *request.timeout_mut() = Some(total.saturating_sub(started.elapsed()));
+            return Ok(());
+        }
         let session = match tokio::time::timeout(total, self.sessions.get()).await {
             Ok(result) => result.map_err(|e| self.context(e, operation))?,
             Err(_) => {
@@ -535,18 +542,31 @@ impl AuthHooks {
         response: reqwest::Response,
         operation: &str,
     ) -> reqwest::Result<reqwest::Response> {
-        let status = response.status();
-        let version = response.version();
-        let headers = response.headers().clone();
-        let (body, truncated) = match response.content_length() {
+        // The parts move into the rebuilt response (no copy of the headers); the body is read
+        // up to the cap.
+        let announced = response.content_length();
+        let (parts, body) = http::Response::from(response).into_parts();
+        let status = parts.status;
+        let (body, truncated) = match announced {
             // Announced as too long: refused without reading any of it.
             Some(len) if len > self.max_success_body as u64 => (bytes::Bytes::new(), true),
-            _ => read_limited(response, self.max_success_body).await?,
+            _ => {
+                use http_body_util::BodyExt as _;
+                match http_body_util::Limited::new(body, self.max_success_body)
+                    .collect()
+                    .await
+                {
+                    Ok(collected) => (collected.to_bytes(), false),
+                    Err(e) => match e.downcast::<reqwest::Error>() {
+                        Ok(e) => return Err(*e),
+                        // `LengthLimitError`: longer than the cap (the body's only other
+                        // errors are reqwest's).
+                        Err(_) => (bytes::Bytes::new(), true),
+                    },
+                }
+            }
         };
-        let mut rebuilt = http::Response::new(if truncated { bytes::Bytes::new() } else { body });
-        *rebuilt.status_mut() = status;
-        *rebuilt.version_mut() = version;
-        *rebuilt.headers_mut() = headers;
+        let mut rebuilt = http::Response::from_parts(parts, body);
         if truncated {
             let error = Error::new(
                 ErrorKind::Decode,

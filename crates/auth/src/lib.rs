@@ -15,7 +15,11 @@
 //! | [`RawRequest`] | any method and path under the API root, JSON or multipart, through the same hooks |
 //! | [`AuthorizationCodeClient`] | authorization code + PKCE: authorize URL with random state, constant-time single-use state check, code exchange, refresh |
 //! | [`PendingStates`] | server-side CSRF states: random, single use, expiring, constant-time check |
-//! | [`TokenStore`], [`InMemoryTokenStore`], [`StoredTokenSource`] | tokens that outlive the process, keyed by account; rotated refresh tokens written back |
+//! | [`TokenStore`], [`InMemoryTokenStore`], [`StoredTokenSource`] | tokens that outlive the process, keyed by account; rotated refresh tokens written back under the store's lease, re-read under it |
+//! | [`FileTokenStore`], `RedisTokenStore` (feature `redis`), [`EncryptionKey`] | stores other processes share: versions and compare-and-set, leases, single-use records, optional sealing; [`check_store_contract`] tests any store |
+//! | [`SharedSessions`] | one client-credentials fetch for a fleet: adopt the stored session, or fetch under the lease while the others wait |
+//! | [`Paged`] | the one paging engine behind every `*_stream` (page, empty-page and repeated-cursor bounds) |
+//! | [`IntoOptional`] | what optional setters of generated builders accept (`&str` included) |
 //! | [`Error`] | one error type: kind, provider, operation, status, provider code and message, request id |
 //!
 //! # Example: a cached client-credentials token
