@@ -470,6 +470,12 @@ fn drop_api_version(block: &mut syn::Block) {
         {
             let fewer = value.saturating_sub(1);
             *n = syn::LitInt::new(&format!("{fewer}usize"), n.span());
+            // No header left to append: the map stays empty.
+            if fewer == 0
+                && let syn::Pat::Ident(ident) = &mut local.pat
+            {
+                ident.mutability = None;
+            }
         }
     }
 }

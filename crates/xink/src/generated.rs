@@ -465,7 +465,7 @@ pub mod builder {
             let result: Result<ResponseValue<types::AccountInfo>, Error<()>> = async move {
                 let Self { client } = self;
                 let url = format!("{}/api/1.0/account/info", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -547,7 +547,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("limit", & limit.to_string())
                     .map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -618,7 +618,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("email", & email.to_string())
                     .map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client

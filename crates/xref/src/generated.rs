@@ -171,7 +171,7 @@ pub mod builder {
             let result: Result<ResponseValue<()>, Error<()>> = async move {
                 let Self { client } = self;
                 let url = format!("{}/auth", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client.client.post(url).headers(header_map).build()?;
                 let info = OperationInfo {

@@ -513,7 +513,7 @@ pub mod builder {
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/catalogue", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client

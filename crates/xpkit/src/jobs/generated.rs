@@ -500,7 +500,7 @@ pub mod builder {
                 let x_page = x_page.map_err(Error::InvalidRequest)?;
                 let x_token = x_token.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/job", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -583,7 +583,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client

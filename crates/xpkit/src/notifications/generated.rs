@@ -1017,7 +1017,7 @@ pub mod builder {
                 let x_page = x_page.map_err(Error::InvalidRequest)?;
                 let x_token = x_token.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/campaign", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1116,7 +1116,7 @@ pub mod builder {
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/campaign", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1233,7 +1233,7 @@ pub mod builder {
                 let x_page = x_page.map_err(Error::InvalidRequest)?;
                 let x_token = x_token.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/campaign/schedule", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1316,7 +1316,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1385,7 +1385,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client.client.delete(url).headers(header_map).build()?;
                 let info = OperationInfo {
@@ -1454,7 +1454,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1566,7 +1566,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1636,7 +1636,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client.client.delete(url).headers(header_map).build()?;
                 let info = OperationInfo {
@@ -1725,7 +1725,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1819,7 +1819,7 @@ pub mod builder {
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/notification", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1936,7 +1936,7 @@ pub mod builder {
                 let x_page = x_page.map_err(Error::InvalidRequest)?;
                 let x_token = x_token.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/template", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client

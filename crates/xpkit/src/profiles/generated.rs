@@ -1309,7 +1309,7 @@ pub mod builder {
                 let x_query = x_query.map_err(Error::InvalidRequest)?;
                 let x_token = x_token.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/profile", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1405,7 +1405,7 @@ pub mod builder {
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/profile", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1495,7 +1495,7 @@ pub mod builder {
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/profile/create-update", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1588,7 +1588,7 @@ pub mod builder {
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/profile/merge", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1666,7 +1666,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1774,7 +1774,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1844,7 +1844,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client.client.delete(url).headers(header_map).build()?;
                 let info = OperationInfo {
@@ -1933,7 +1933,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -2024,7 +2024,7 @@ pub mod builder {
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/profiles", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client

@@ -1418,7 +1418,7 @@ pub mod builder {
                 let x_page = x_page.map_err(Error::InvalidRequest)?;
                 let x_token = x_token.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/configuration", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1511,7 +1511,7 @@ pub mod builder {
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/configuration", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1589,7 +1589,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1695,7 +1695,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1765,7 +1765,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client.client.delete(url).headers(header_map).build()?;
                 let info = OperationInfo {
@@ -1854,7 +1854,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1990,7 +1990,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("queue_id", & queue_id.to_string())
                     .map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -2104,7 +2104,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("queue_id", & queue_id.to_string())
                     .map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -2182,7 +2182,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("queue_id", & queue_id.to_string())
                     .map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -2276,7 +2276,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -2401,7 +2401,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -2488,7 +2488,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client.client.delete(url).headers(header_map).build()?;
                 let info = OperationInfo {
@@ -2594,7 +2594,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client

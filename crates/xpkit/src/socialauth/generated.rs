@@ -628,7 +628,7 @@ pub mod builder {
                 let x_page = x_page.map_err(Error::InvalidRequest)?;
                 let x_token = x_token.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/configuration", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -723,7 +723,7 @@ pub mod builder {
                     })
                     .map_err(Error::InvalidRequest)?;
                 let url = format!("{}/api/configuration", client.baseurl,);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -801,7 +801,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -909,7 +909,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -979,7 +979,7 @@ pub mod builder {
                     ::sdk_auth::http::path_segment("resource_id", & resource_id
                     .to_string()).map_err(Error::InvalidRequest) ?,
                 );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 #[allow(unused_mut)]
                 let mut request = client.client.delete(url).headers(header_map).build()?;
                 let info = OperationInfo {
