@@ -545,6 +545,8 @@ impl AuthHooks {
         // The parts move into the rebuilt response (no copy of the headers); the body is read
         // up to the cap.
         let announced = response.content_length();
+        // Kept on the rebuilt response: reqwest would otherwise parse a placeholder URL for it.
+        let url = response.url().clone();
         let (parts, body) = http::Response::from(response).into_parts();
         let status = parts.status;
         let (body, truncated) = match announced {
@@ -567,6 +569,12 @@ impl AuthHooks {
             }
         };
         let mut rebuilt = http::Response::from_parts(parts, body);
+        rebuilt.extensions_mut().extend(
+            reqwest::ResponseBuilderExt::url(http::Response::builder(), url)
+                .body(())
+                .map(|r| r.into_parts().0.extensions)
+                .unwrap_or_default(),
+        );
         if truncated {
             let error = Error::new(
                 ErrorKind::Decode,
