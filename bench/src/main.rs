@@ -229,11 +229,17 @@ async fn throughput(
 ) -> Row {
     let per_second = |calls: usize, d: Duration| calls as f64 / d.as_secs_f64();
     let window = Duration::from_millis(1500);
-    let mut rates: [Vec<f64>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    let sides = if std::env::var_os("SDK_BENCH_RAW_PATH").is_some() {
+        4
+    } else {
+        3
+    };
+    let mut rates: [Vec<f64>; 4] = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
     for round in 0..rounds {
-        for k in 0..3 {
-            // 0: raw reqwest, 1: raw configured like the SDK, 2: the SDK; rotated per round.
-            let side = (round + k) % 3;
+        for k in 0..sides {
+            // 0: raw reqwest, 1: raw configured like the SDK, 2: the SDK, 3: the SDK's raw
+            // request path (hooks without the generated builder); rotated per round.
+            let side = (round + k) % sides;
             let start = Instant::now();
             let done = Arc::new(AtomicUsize::new(0));
             let tasks: Vec<_> = (0..64)
@@ -248,6 +254,14 @@ async fn throughput(
                     tokio::spawn(async move {
                         while start.elapsed() < window {
                             match side {
+                                3 => {
+                                    let v: serde_json::Value = sdk
+                                        .raw(xink_sdk::Method::GET, "/api/1.0/employee/list/0/50")
+                                        .send_json()
+                                        .await
+                                        .expect("raw path");
+                                    std::hint::black_box(v);
+                                }
                                 2 => {
                                     std::hint::black_box(
                                         sdk.list_employees()
@@ -298,6 +312,13 @@ async fn throughput(
     }
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     let (r, c, s) = (mean(&rates[0]), mean(&rates[1]), mean(&rates[2]));
+    if sides == 4 {
+        eprintln!(
+            "raw request path: {:.0} calls/s ({:.1} % of configured raw)",
+            mean(&rates[3]),
+            100.0 * mean(&rates[3]) / c
+        );
+    }
     Row(
         format!(
             "64 concurrent callers, 2 worker threads, calls per second ({rounds} interleaved rounds of 1.5 s)"
@@ -326,6 +347,19 @@ async fn main() {
     let (fake, base) = start_fake().await;
     let url = format!("{base}/api/1.0/employee/list/0/50");
 
+    if std::env::var("SDK_BENCH_ONLY").as_deref() == Ok("sizes") {
+        let sdk = client(&base, None);
+        let generated = sdk.list_employees().offset(0).limit(50).send();
+        let raw_path = sdk
+            .raw(xink_sdk::Method::GET, "/api/1.0/employee/list/0/50")
+            .send_json::<serde_json::Value>();
+        println!(
+            "future sizes: generated send {} B, raw request path {} B",
+            std::mem::size_of_val(&generated),
+            std::mem::size_of_val(&raw_path)
+        );
+        return;
+    }
     if std::env::var("SDK_BENCH_ONLY").as_deref() == Ok("throughput") {
         let raw = reqwest::Client::new();
         let raw_cfg = sdk_auth::http::client("xink-sdk/0.1.0", &sdk_auth::Timeouts::default())
@@ -346,7 +380,14 @@ async fn main() {
             .await
             .expect("warm");
         for _ in 0..iterations {
-            if only == "raw" {
+            if only == "rawpath" {
+                let v: serde_json::Value = sdk
+                    .raw(xink_sdk::Method::GET, "/api/1.0/employee/list/0/50")
+                    .send_json()
+                    .await
+                    .expect("raw path");
+                std::hint::black_box(v);
+            } else if only == "raw" {
                 let v: serde_json::Value = raw
                     .get(&url)
                     .bearer_auth("t")
