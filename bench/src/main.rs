@@ -218,6 +218,32 @@ fn redis_server() -> Option<(std::process::Child, String)> {
     None
 }
 
+/// One GET with a plain `reqwest::Client`, decoded like the SDK decodes.
+async fn raw_get(raw: &reqwest::Client, url: &str) -> serde_json::Value {
+    raw.get(url)
+        .bearer_auth("t")
+        .send()
+        .await
+        .expect("raw")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// The same GET with a client and headers configured like the SDK's.
+async fn raw_cfg_get(raw: &reqwest::Client, url: &str) -> serde_json::Value {
+    raw.get(url)
+        .bearer_auth("t")
+        .header("accept", "application/json")
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .expect("raw")
+        .json()
+        .await
+        .expect("json")
+}
+
 /// Calls per second of 64 concurrent callers: raw reqwest, raw configured like the SDK, and
 /// the SDK, in interleaved rounds.
 async fn throughput(
@@ -273,29 +299,11 @@ async fn throughput(
                                     );
                                 }
                                 1 => {
-                                    let v: serde_json::Value = raw_cfg
-                                        .get(&url)
-                                        .bearer_auth("t")
-                                        .header("accept", "application/json")
-                                        .timeout(Duration::from_secs(30))
-                                        .send()
-                                        .await
-                                        .expect("raw")
-                                        .json()
-                                        .await
-                                        .expect("json");
+                                    let v = raw_cfg_get(&raw_cfg, &url).await;
                                     std::hint::black_box(v);
                                 }
                                 _ => {
-                                    let v: serde_json::Value = raw
-                                        .get(&url)
-                                        .bearer_auth("t")
-                                        .send()
-                                        .await
-                                        .expect("raw")
-                                        .json()
-                                        .await
-                                        .expect("json");
+                                    let v = raw_get(&raw, &url).await;
                                     std::hint::black_box(v);
                                 }
                             }
@@ -388,15 +396,7 @@ async fn main() {
                     .expect("raw path");
                 std::hint::black_box(v);
             } else if only == "raw" {
-                let v: serde_json::Value = raw
-                    .get(&url)
-                    .bearer_auth("t")
-                    .send()
-                    .await
-                    .expect("raw")
-                    .json()
-                    .await
-                    .expect("json");
+                let v = raw_get(&raw, &url).await;
                 std::hint::black_box(v);
             } else {
                 std::hint::black_box(
@@ -420,15 +420,7 @@ async fn main() {
         sdk_auth::http::client("xink-sdk/0.1.0", &sdk_auth::Timeouts::default()).expect("client");
     let sdk = client(&base, None);
     for _ in 0..300 {
-        let _: serde_json::Value = raw
-            .get(&url)
-            .bearer_auth("t")
-            .send()
-            .await
-            .expect("raw")
-            .json()
-            .await
-            .expect("json");
+        let _ = raw_get(&raw, &url).await;
         let _ = sdk
             .list_employees()
             .offset(0)
@@ -449,30 +441,12 @@ async fn main() {
             let start = Instant::now();
             match which {
                 0 => {
-                    let v: serde_json::Value = raw
-                        .get(&url)
-                        .bearer_auth("t")
-                        .send()
-                        .await
-                        .expect("raw")
-                        .json()
-                        .await
-                        .expect("json");
+                    let v = raw_get(&raw, &url).await;
                     std::hint::black_box(v);
                     raw_t.push(start.elapsed());
                 }
                 1 => {
-                    let v: serde_json::Value = raw_cfg
-                        .get(&url)
-                        .bearer_auth("t")
-                        .header("accept", "application/json")
-                        .timeout(Duration::from_secs(30))
-                        .send()
-                        .await
-                        .expect("raw")
-                        .json()
-                        .await
-                        .expect("json");
+                    let v = raw_cfg_get(&raw_cfg, &url).await;
                     std::hint::black_box(v);
                     cfg_t.push(start.elapsed());
                 }

@@ -330,15 +330,8 @@ impl AuthorizationCodeClient {
             .find(|(k, _)| k == "state")
             .map(|(_, v)| v.into_owned())
             .ok_or_else(|| invalid("the redirect carries no state"))?;
-        let bound = !session_state.is_empty()
-            && bool::from(subtle::ConstantTimeEq::ct_eq(
-                state.as_bytes(),
-                session_state.as_bytes(),
-            ));
-        if !bound {
-            return Err(invalid(
-                "the redirect's state is not the one kept in this visitor's session (possible login CSRF); start again",
-            ));
+        if !crate::state::bound_to_session(&state, session_state) {
+            return Err(invalid(crate::state::NOT_THIS_SESSION));
         }
         let record = store
             .take_record(&pending_key(self, &state))

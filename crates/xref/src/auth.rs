@@ -320,15 +320,8 @@ impl Connector {
                 .with_operation("authorize"))
         };
         if let Some(state) = &state {
-            let bound = !session_state.is_empty()
-                && bool::from(subtle::ConstantTimeEq::ct_eq(
-                    state.as_bytes(),
-                    session_state.as_bytes(),
-                ));
-            if !bound {
-                return Err(invalid(
-                    "the redirect's state is not the one kept in this visitor's session (possible login CSRF); start again",
-                ));
+            if !sdk_auth::bound_to_session(state, session_state) {
+                return Err(invalid(sdk_auth::NOT_THIS_SESSION));
             }
             // Issued by `authorize_url` here, or by `begin` on any instance sharing the store.
             if let Err(local) = self.states.consume(state) {
