@@ -265,7 +265,14 @@ async fn throughput(
         for k in 0..sides {
             // 0: raw reqwest, 1: raw configured like the SDK, 2: the SDK, 3: the SDK's raw
             // request path (hooks without the generated builder); rotated per round.
-            let side = (round + k) % sides;
+            let side = match std::env::var("SDK_BENCH_SIDE")
+                .ok()
+                .and_then(|v| v.parse().ok())
+            {
+                Some(only) if k == 0 => only,
+                Some(_) => continue,
+                None => (round + k) % sides,
+            };
             let start = Instant::now();
             let done = Arc::new(AtomicUsize::new(0));
             let tasks: Vec<_> = (0..64)

@@ -426,6 +426,9 @@ fn unify_send(f: &mut syn::ImplItemFn) -> Result<(), String> {
     *error = syn::parse_quote!(::sdk_auth::Error);
     drop_api_version(&mut f.block);
     let block = f.block.clone();
+    // JSON answers decode without a copy of their headers.
+    let block: syn::Block = syn::parse2(json_decoding(quote!(#block)))
+        .map_err(|e| format!("{operation}: decoding pass: {e}"))?;
     f.block = syn::parse_quote! {{
         let result: #original = async move #block.await;
         result.map_err(|e| ::sdk_auth::Error::from_generated(e, crate::PROVIDER, #operation))
@@ -478,6 +481,34 @@ fn drop_api_version(block: &mut syn::Block) {
             }
         }
     }
+}
+
+/// `ResponseValue::from_response(x)` → `::sdk_auth::http::json_response(x)`.
+fn json_decoding(tokens: TokenStream) -> TokenStream {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out: Vec<TokenTree> = Vec::with_capacity(trees.len());
+    let mut i = 0;
+    while i < trees.len() {
+        let is_call = matches!(&trees[i], TokenTree::Ident(id) if id == "ResponseValue")
+            && matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == ':')
+            && matches!(trees.get(i + 2), Some(TokenTree::Punct(p)) if p.as_char() == ':')
+            && matches!(trees.get(i + 3), Some(TokenTree::Ident(id)) if id == "from_response");
+        if is_call {
+            out.extend(quote!(::sdk_auth::http::json_response));
+            i += 4;
+            continue;
+        }
+        match &trees[i] {
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), json_decoding(g.stream()));
+                group.set_span(g.span());
+                out.push(TokenTree::Group(group));
+            }
+            other => out.push(other.clone()),
+        }
+        i += 1;
+    }
+    out.into_iter().collect()
 }
 
 /// The `operation_id: "..."` literal in a generated body.

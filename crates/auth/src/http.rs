@@ -470,6 +470,29 @@ pub fn parse_base_url(text: &str, what: &str) -> Result<Url, Error> {
     Ok(url)
 }
 
+/// What every generated operation decodes a JSON answer with: progenitor's
+/// `ResponseValue::from_response`, without copying the headers (they move into the value).
+#[doc(hidden)]
+pub async fn json_response<T: serde::de::DeserializeOwned, E>(
+    response: reqwest::Response,
+) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
+    use http_body_util::BodyExt as _;
+    let status = response.status();
+    let (parts, body) = http::Response::from(response).into_parts();
+    let full = body
+        .collect()
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?
+        .to_bytes();
+    let inner = serde_json::from_slice(&full)
+        .map_err(|e| progenitor_client::Error::InvalidResponsePayload(full, e))?;
+    Ok(progenitor_client::ResponseValue::new(
+        inner,
+        status,
+        parts.headers,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -120,6 +120,19 @@ impl PendingStates {
     }
 }
 
+/// Whether the state a redirect returned is the one kept in this visitor's session: equal (in
+/// constant time) and not empty. The binding that defeats login CSRF, for every flow.
+pub fn bound_to_session(returned: &str, session_state: &str) -> bool {
+    !session_state.is_empty()
+        && bool::from(subtle::ConstantTimeEq::ct_eq(
+            returned.as_bytes(),
+            session_state.as_bytes(),
+        ))
+}
+
+/// The message of a state that is not the session's.
+pub const NOT_THIS_SESSION: &str = "the redirect's state is not the one kept in this visitor's session (possible login CSRF); start again";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,16 +160,3 @@ mod tests {
         assert!(!format!("{states:?}").contains(&a));
     }
 }
-
-/// Whether the state a redirect returned is the one kept in this visitor's session: equal (in
-/// constant time) and not empty. The binding that defeats login CSRF, for every flow.
-pub fn bound_to_session(returned: &str, session_state: &str) -> bool {
-    !session_state.is_empty()
-        && bool::from(subtle::ConstantTimeEq::ct_eq(
-            returned.as_bytes(),
-            session_state.as_bytes(),
-        ))
-}
-
-/// The message of a state that is not the session's.
-pub const NOT_THIS_SESSION: &str = "the redirect's state is not the one kept in this visitor's session (possible login CSRF); start again";

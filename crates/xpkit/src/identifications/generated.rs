@@ -1600,7 +1600,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -1694,7 +1694,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -1788,7 +1788,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -1865,7 +1865,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -2019,7 +2019,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -2132,7 +2132,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -2355,7 +2355,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }

@@ -525,7 +525,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -602,7 +602,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }

@@ -577,7 +577,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -665,7 +665,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -742,7 +742,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -849,7 +849,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -1008,7 +1008,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -1102,7 +1102,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }

@@ -1098,7 +1098,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -1191,7 +1191,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -1268,7 +1268,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -1380,7 +1380,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }

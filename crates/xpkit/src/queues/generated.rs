@@ -1443,7 +1443,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -1531,7 +1531,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -1608,7 +1608,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -1715,7 +1715,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -1874,7 +1874,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -2015,7 +2015,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -2124,7 +2124,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -2201,7 +2201,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -2295,7 +2295,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -2421,7 +2421,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
@@ -2614,7 +2614,7 @@ pub mod builder {
                 client.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => ::sdk_auth::http::json_response(response).await,
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
