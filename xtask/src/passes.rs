@@ -1728,6 +1728,103 @@ mod tests {
     }
 
     #[test]
+    fn paging_marks_are_checked_against_the_spec() {
+        let op = |x: serde_json::Value| {
+            serde_json::json!({
+                "paths": {"/list": {"post": {
+                    "operationId": "listThings", "x-paging": x,
+                    "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Req"}}}},
+                    "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}}}
+                }}},
+                "components": {"schemas": {
+                    "Req": {"properties": {"skip": {"type": "integer"}, "name": {"type": "string"}}},
+                    "Page": {"properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}, "total": {"type": "integer"}}, "required": ["items"]},
+                    "Thing": {"type": "object"}
+                }}
+            })
+        };
+        let good = paging_operations(&op(serde_json::json!({"style": "skip-take", "skip": "skip", "items": "items", "total": "total"}))).unwrap();
+        assert_eq!(
+            good[0].paging,
+            Paging::SkipTake {
+                body: "Req".into(),
+                skip: "skip".into(),
+                items: "items".into(),
+                item: "Thing".into(),
+                total: Some("total".into())
+            }
+        );
+        let streams = paging_streams(&good).unwrap();
+        let mut file: syn::File = syn::parse_quote! {};
+        file.items = streams;
+        let text = prettyplease::unparse(&file);
+        assert!(text.contains("pub fn list_things_stream<V>"), "{text}");
+
+        for (mark, expected) in [
+            (serde_json::json!({"style": "pages"}), "`style` must be"),
+            (
+                serde_json::json!({"style": "skip-take", "skip": "name", "items": "items"}),
+                "Req.name must be an integer",
+            ),
+            (
+                serde_json::json!({"style": "skip-take", "skip": "skip", "items": "missing"}),
+                "Page.missing must be a required array",
+            ),
+            (
+                serde_json::json!({"style": "skip-take", "items": "items"}),
+                "`skip` is required",
+            ),
+            (
+                serde_json::json!({"style": "cursor", "document": "Nope"}),
+                "not a schema of this spec",
+            ),
+        ] {
+            let e = paging_operations(&op(mark)).unwrap_err();
+            assert!(
+                e.contains("operation listThings") && e.contains(expected),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn shared_copies_must_match_and_defaults_must_be_scalars() {
+        let shared = serde_json::json!({"components": {"schemas": {"Envelope": {"type": "object", "properties": {"id": {"type": "string"}}}}}});
+        let same = shared.clone();
+        assert_eq!(
+            shared_schemas("specs/a.yaml", &same, "specs/common.yaml", &shared).unwrap(),
+            ["Envelope"]
+        );
+        let drifted =
+            serde_json::json!({"components": {"schemas": {"Envelope": {"type": "object"}}}});
+        let e = shared_schemas("specs/a.yaml", &drifted, "specs/common.yaml", &shared).unwrap_err();
+        assert!(
+            e.contains("schema Envelope differs from the shared definition in specs/common.yaml"),
+            "{e}"
+        );
+        let missing = serde_json::json!({"components": {"schemas": {}}});
+        assert!(
+            shared_schemas("specs/a.yaml", &missing, "specs/common.yaml", &shared)
+                .unwrap_err()
+                .contains("is missing")
+        );
+
+        let spec = serde_json::json!({"paths": {"/a/{n}": {"get": {"operationId": "getA", "parameters": [
+            {"name": "n", "in": "path", "schema": {"type": "integer", "default": 5}}]}}}});
+        assert_eq!(
+            parameter_defaults(&spec).unwrap()["GetA"],
+            [("n".to_owned(), serde_json::json!(5))]
+        );
+        let bad = serde_json::json!({"paths": {"/a": {"get": {"operationId": "getA", "parameters": [
+            {"name": "f", "in": "query", "schema": {"type": "object", "default": {"x": 1}}}]}}}});
+        assert!(
+            parameter_defaults(&bad)
+                .unwrap_err()
+                .contains("only number, string and boolean defaults")
+        );
+    }
+
+    #[test]
     fn streaming_operations_are_the_non_json_successes() {
         let spec = serde_json::json!({"paths": {
             "/a": {"get": {"operationId": "getCsv", "responses": {"2XX": {"content": {"text/csv": {}}}}}},
