@@ -22,6 +22,62 @@ pub mod redis;
 pub mod xpkit;
 pub mod xref;
 
+/// Everything the test binary logs at TRACE level from the first call on, except the httpmock
+/// fake servers' own lines (a fake provider logs the bodies it receives, secrets included, as
+/// a provider would). It is the process-wide subscriber: a thread-local one races with other
+/// tests' threads over tracing's per-callsite interest cache. Shared by every test that sweeps
+/// logs for secrets.
+pub fn log_capture() -> LogCapture {
+    static CAPTURE: std::sync::OnceLock<LogCapture> = std::sync::OnceLock::new();
+    CAPTURE
+        .get_or_init(|| {
+            use tracing_subscriber::layer::SubscriberExt as _;
+            let capture = LogCapture::default();
+            let not_the_fake = tracing_subscriber::filter::Targets::new()
+                .with_default(tracing::Level::TRACE)
+                .with_target("httpmock", tracing_subscriber::filter::LevelFilter::OFF);
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_ansi(false)
+                .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+                .with_writer(capture.clone())
+                .finish()
+                .with(not_the_fake);
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("the only global subscriber");
+            capture
+        })
+        .clone()
+}
+
+/// The captured log output.
+#[derive(Clone, Default)]
+pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    /// What was logged so far.
+    pub fn bytes(&self) -> Vec<u8> {
+        lock(&self.0).clone()
+    }
+}
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        lock(&self.0).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
+    type Writer = LogCapture;
+    fn make_writer(&'a self) -> LogCapture {
+        self.clone()
+    }
+}
+
 /// A client secret that must never appear in any output.
 pub const CANARY_SECRET: &str = "canary-secret-7f3e91";
 /// Prefix of every token the fakes issue: must never appear in any output either.

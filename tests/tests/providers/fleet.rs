@@ -281,6 +281,7 @@ async fn redis_store_keeps_the_contract_plain_and_sealed() -> Result {
 
 #[tokio::test]
 async fn redis_killed_mid_run_degrades_to_memory_and_direct_fetches() -> Result {
+    let logs = sdk_tests::log_capture();
     let mut redis = RedisServer::start();
     let store: Arc<dyn TokenStore> = Arc::new(RedisTokenStore::with_timeout(
         &redis.url(),
@@ -345,6 +346,15 @@ async fn redis_killed_mid_run_degrades_to_memory_and_direct_fetches() -> Result 
         "after the restart one fetch fills the store and the next cold client adopts it"
     );
     let _ = CLIENT_ID;
+    // The outage was logged as a warning, and no log line holds a secret.
+    let text = String::from_utf8_lossy(&logs.bytes()).into_owned();
+    assert!(
+        text.contains("token store read failed"),
+        "the outage is logged"
+    );
+    for canary in [CANARY_SECRET, CANARY_TOKEN_PREFIX] {
+        assert!(!text.contains(canary), "`{canary}` in the logs");
+    }
     Ok(())
 }
 

@@ -7,8 +7,7 @@ use sdk_tests::xpkit::FakeXpKit;
 use sdk_tests::xref::{CANARY_CODE_PREFIX, FakeXref};
 use sdk_tests::{CANARY_SECRET, CANARY_TOKEN_PREFIX, CLIENT_ID, Canned, FakeXink, fast_retry};
 use serde_json::json;
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 const CANARIES: &[&str] = &[
     CANARY_SECRET,
@@ -19,52 +18,14 @@ const CANARIES: &[&str] = &[
     CANARY_CODE_PREFIX,
 ];
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
-
 fn shown<T: std::fmt::Debug + std::fmt::Display>(seen: &mut Vec<String>, value: &T) {
     seen.push(format!("{value} {value:?} {value:#}"));
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn canaries_never_reach_logs_debug_display_or_errors() {
-    // The process-wide subscriber: a thread-local one races with other tests' threads over
-    // tracing's per-callsite interest cache. Every test's output in this binary is swept too.
-    static CAPTURE: OnceLock<Capture> = OnceLock::new();
-    let capture = CAPTURE
-        .get_or_init(|| {
-            let capture = Capture::default();
-            let subscriber = tracing_subscriber::fmt()
-                .with_max_level(tracing::Level::TRACE)
-                .with_ansi(false)
-                .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-                .with_writer(capture.clone())
-                .finish();
-            tracing::subscriber::set_global_default(subscriber)
-                .expect("the only global subscriber");
-            capture
-        })
-        .clone();
+    // Every test's output in this binary is swept too (see `log_capture`).
+    let capture = sdk_tests::log_capture();
     let mut seen: Vec<String> = Vec::new();
 
     // Xink: token + discovery, calls, a 401 with refresh, a second 401, raw multipart, errors.
@@ -249,8 +210,7 @@ async fn canaries_never_reach_logs_debug_display_or_errors() {
         serde_json::from_value(serde_json::json!({"access_token": CANARY_SECRET})).expect("token");
     seen.push(format!("{token:?} {token:#?}"));
 
-    let logs = String::from_utf8(capture.0.lock().unwrap_or_else(|p| p.into_inner()).clone())
-        .expect("utf-8 logs");
+    let logs = String::from_utf8(capture.bytes()).expect("utf-8 logs");
     assert!(logs.contains("sdk_call"), "the SDK's spans were captured");
     assert!(logs.contains("TRACE"), "TRACE-level events were captured");
     assert!(
