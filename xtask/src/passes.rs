@@ -16,39 +16,29 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Rewrites every call of progenitor's `encode_path` to the SDK's checked encoder and drops
 /// `encode_path` from `use` lists.
 pub fn secure_path_params(tokens: TokenStream) -> TokenStream {
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut out = Vec::with_capacity(trees.len());
-    let mut i = 0;
-    while i < trees.len() {
-        match &trees[i] {
-            TokenTree::Ident(id) if id == "encode_path" => {
-                match trees.get(i + 1) {
-                    Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis => {
-                        let inner = secure_path_params(g.stream());
-                        let name = parameter_name(&g.stream());
-                        out.extend(quote! {
-                            ::sdk_auth::http::path_segment(#name, #inner).map_err(Error::InvalidRequest)?
-                        });
-                        i += 2;
-                    }
-                    // In a `use` list: drop the name and its comma.
-                    Some(TokenTree::Punct(p)) if p.as_char() == ',' => i += 2,
-                    _ => i += 1,
-                }
-            }
-            TokenTree::Group(g) => {
-                let mut group = Group::new(g.delimiter(), secure_path_params(g.stream()));
-                group.set_span(g.span());
-                out.push(TokenTree::Group(group));
-                i += 1;
-            }
-            other => {
-                out.push(other.clone());
-                i += 1;
-            }
+    rewrite_tokens(tokens, &mut |trees, i| {
+        let TokenTree::Ident(id) = &trees[i] else {
+            return None;
+        };
+        if id != "encode_path" {
+            return None;
         }
-    }
-    out.into_iter().collect()
+        match trees.get(i + 1) {
+            Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis => {
+                let inner = secure_path_params(g.stream());
+                let name = parameter_name(&g.stream());
+                Some((
+                    quote! {
+                        ::sdk_auth::http::path_segment(#name, #inner).map_err(Error::InvalidRequest)?
+                    },
+                    2,
+                ))
+            }
+            // In a `use` list: drop the name and its comma.
+            Some(TokenTree::Punct(p)) if p.as_char() == ',' => Some((TokenStream::new(), 2)),
+            _ => Some((TokenStream::new(), 1)),
+        }
+    })
 }
 
 /// The parameter named in `&name.to_string()`: the first identifier.
@@ -483,24 +473,25 @@ fn drop_api_version(block: &mut syn::Block) {
     }
 }
 
-/// `ResponseValue::from_response(x)` → `::sdk_auth::http::json_response(x)`.
-fn json_decoding(tokens: TokenStream) -> TokenStream {
+/// `tokens` rewritten at every depth: at each tree, `f` sees the trees of its level and the
+/// tree's index and may return a replacement and how many trees it replaces; groups it leaves
+/// alone are rewritten inside.
+fn rewrite_tokens(
+    tokens: TokenStream,
+    f: &mut impl FnMut(&[TokenTree], usize) -> Option<(TokenStream, usize)>,
+) -> TokenStream {
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
     let mut out: Vec<TokenTree> = Vec::with_capacity(trees.len());
     let mut i = 0;
     while i < trees.len() {
-        let is_call = matches!(&trees[i], TokenTree::Ident(id) if id == "ResponseValue")
-            && matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == ':')
-            && matches!(trees.get(i + 2), Some(TokenTree::Punct(p)) if p.as_char() == ':')
-            && matches!(trees.get(i + 3), Some(TokenTree::Ident(id)) if id == "from_response");
-        if is_call {
-            out.extend(quote!(::sdk_auth::http::json_response));
-            i += 4;
+        if let Some((replacement, consumed)) = f(&trees, i) {
+            out.extend(replacement);
+            i += consumed.max(1);
             continue;
         }
         match &trees[i] {
             TokenTree::Group(g) => {
-                let mut group = Group::new(g.delimiter(), json_decoding(g.stream()));
+                let mut group = Group::new(g.delimiter(), rewrite_tokens(g.stream(), f));
                 group.set_span(g.span());
                 out.push(TokenTree::Group(group));
             }
@@ -509,6 +500,17 @@ fn json_decoding(tokens: TokenStream) -> TokenStream {
         i += 1;
     }
     out.into_iter().collect()
+}
+
+/// `ResponseValue::from_response(x)` → `::sdk_auth::http::json_response(x)`.
+fn json_decoding(tokens: TokenStream) -> TokenStream {
+    rewrite_tokens(tokens, &mut |trees, i| {
+        let is_call = matches!(&trees[i], TokenTree::Ident(id) if id == "ResponseValue")
+            && matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == ':')
+            && matches!(trees.get(i + 2), Some(TokenTree::Punct(p)) if p.as_char() == ':')
+            && matches!(trees.get(i + 3), Some(TokenTree::Ident(id)) if id == "from_response");
+        is_call.then(|| (quote!(::sdk_auth::http::json_response), 4))
+    })
 }
 
 /// The `operation_id: "..."` literal in a generated body.
@@ -569,17 +571,13 @@ pub fn parameter_defaults(spec: &Value) -> Result<BTreeMap<String, Vec<(String, 
                         "operation {id}, parameter {name}: only number, string and boolean defaults are supported"
                     ));
                 }
-                out.entry(camel_case(id))
+                out.entry(type_name(id))
                     .or_default()
                     .push((crate::lint::snake_case(name), default.clone()));
             }
         }
     }
     Ok(out)
-}
-
-fn camel_case(id: &str) -> String {
-    heck::ToUpperCamelCase::to_upper_camel_case(id)
 }
 
 /// Builder ergonomics progenitor misses:
@@ -738,18 +736,12 @@ fn optional_target(f: &syn::ImplItemFn) -> Option<syn::Type> {
 }
 
 fn rename_ident(tokens: TokenStream, from: &str, to: &str) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|t| match t {
-            TokenTree::Ident(id) if id == from => TokenTree::Ident(Ident::new(to, id.span())),
-            TokenTree::Group(g) => {
-                let mut group = Group::new(g.delimiter(), rename_ident(g.stream(), from, to));
-                group.set_span(g.span());
-                TokenTree::Group(group)
-            }
-            other => other,
-        })
-        .collect()
+    rewrite_tokens(tokens, &mut |trees, i| match &trees[i] {
+        TokenTree::Ident(id) if id == from => {
+            Some((TokenTree::Ident(Ident::new(to, id.span())).into(), 1))
+        }
+        _ => None,
+    })
 }
 
 /// For `struct X(pub Option<Map<String, Value>>)` / `struct X(pub Map<String, Value>)`: `X` from
@@ -811,7 +803,7 @@ fn free_form_impls(st: &syn::ItemStruct) -> Vec<syn::Item> {
     }
 }
 
-/// The Rust name typify gives a schema name.
+/// The Rust name progenitor and typify give a schema or an operation's builder.
 pub fn type_name(schema: &str) -> String {
     heck::ToUpperCamelCase::to_upper_camel_case(schema)
 }
@@ -1301,38 +1293,22 @@ pub fn accept_streamed(
 
 /// `. headers (header_map)` → `. header (ACCEPT, …) . headers (header_map)`.
 fn add_accept(tokens: TokenStream, value: &str) -> TokenStream {
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut out = Vec::with_capacity(trees.len());
-    let mut i = 0;
-    while i < trees.len() {
-        match &trees[i] {
-            TokenTree::Punct(p)
-                if p.as_char() == '.'
-                    && matches!(trees.get(i + 1), Some(TokenTree::Ident(id)) if id == "headers")
-                    && matches!(trees.get(i + 2), Some(TokenTree::Group(g)) if g.stream().to_string() == "header_map") =>
-            {
-                out.extend(quote! {
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static(#value),
-                    )
-                });
-                out.push(trees[i].clone());
-                i += 1;
-            }
-            TokenTree::Group(g) => {
-                let mut group = Group::new(g.delimiter(), add_accept(g.stream(), value));
-                group.set_span(g.span());
-                out.push(TokenTree::Group(group));
-                i += 1;
-            }
-            other => {
-                out.push(other.clone());
-                i += 1;
-            }
-        }
-    }
-    out.into_iter().collect()
+    rewrite_tokens(tokens, &mut |trees, i| {
+        let at = matches!(&trees[i], TokenTree::Punct(p) if p.as_char() == '.')
+            && matches!(trees.get(i + 1), Some(TokenTree::Ident(id)) if id == "headers")
+            && matches!(trees.get(i + 2), Some(TokenTree::Group(g)) if g.stream().to_string() == "header_map");
+        at.then(|| {
+            let dot = &trees[i];
+            let tokens = quote! {
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static(#value),
+                )
+                #dot
+            };
+            (tokens, 1)
+        })
+    })
 }
 
 /// The sentences of a description, split at `.`/`?`/`!` followed by white space (outside
