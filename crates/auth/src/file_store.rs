@@ -5,7 +5,6 @@ use crate::codec::{self, EncryptionKey};
 use crate::error::{Error, ErrorKind};
 use crate::store::{Lease, StoredToken, TokenStore, Versioned};
 use futures::future::BoxFuture;
-use sha2::{Digest, Sha256};
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind as IoKind, Read, Write};
 use std::path::{Path, PathBuf};
@@ -124,9 +123,8 @@ impl FileTokenStore {
 
 impl Inner {
     fn path(&self, key: &str, kind: &str) -> PathBuf {
-        let hash = Sha256::digest(key.as_bytes());
-        let name: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-        self.dir.join(format!("{name}.{kind}"))
+        self.dir
+            .join(format!("{}.{kind}", crate::store::sha256_hex(key)))
     }
 
     /// Runs `f` holding the OS lock of `key`.
@@ -184,9 +182,9 @@ impl Inner {
         }
     }
 
-    /// The version of the live entry of `key` (an expired one counts as absent), whether or
+    /// The live entry of `key` and its version (an expired one counts as absent), whether or
     /// not it opens with this store's key.
-    fn current_version(&self, key: &str) -> Result<Option<u64>, Error> {
+    fn live_entry(&self, key: &str) -> Result<Option<(serde_json::Value, u64)>, Error> {
         let Some(v) = self.read_json(&self.path(key, "token"))? else {
             return Ok(None);
         };
@@ -195,21 +193,19 @@ impl Inner {
         {
             return Ok(None);
         }
-        Ok(Some(v.get("version").and_then(|x| x.as_u64()).unwrap_or(0)))
+        let version = v.get("version").and_then(|x| x.as_u64()).unwrap_or(0);
+        Ok(Some((v, version)))
+    }
+
+    fn current_version(&self, key: &str) -> Result<Option<u64>, Error> {
+        Ok(self.live_entry(key)?.map(|(_, version)| version))
     }
 
     fn read_token(&self, key: &str) -> Result<Option<Versioned>, Error> {
-        let Some(v) = self.read_json(&self.path(key, "token"))? else {
+        let Some((v, version)) = self.live_entry(key)? else {
             return Ok(None);
         };
-        let version = v.get("version").and_then(|x| x.as_u64()).unwrap_or(0);
-        if let Some(until) = v.get("keep_until_ms").and_then(|x| x.as_u64())
-            && codec::from_millis(until) <= SystemTime::now()
-        {
-            return Ok(None);
-        }
-        let data = decode_data(&v)?;
-        let plain = codec::open(self.key.as_ref(), key, &data)?;
+        let plain = codec::open(self.key.as_ref(), key, &decode_data(&v)?)?;
         Ok(Some(Versioned {
             token: codec::decode_token(&plain)?,
             version,

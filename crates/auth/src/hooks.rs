@@ -244,26 +244,23 @@ impl AuthHooks {
         }
         let total = self.timeouts.total;
         // Warm path: the cached session, without a future or a timer.
-        if let Some(session) = self.sessions.ready() {
-            self.authorize(request, &session)
-                .map_err(|e| self.context(e, operation))?;
-            *request.timeout_mut() = Some(total.saturating_sub(started.elapsed()));
-            return Ok(());
-        }
-        let session = match tokio::time::timeout(total, self.sessions.get()).await {
-            Ok(result) => result.map_err(|e| self.context(e, operation))?,
-            Err(_) => {
-                return Err(self.context(
-                    Error::new(
-                        ErrorKind::Timeout,
-                        format!(
-                            "the total deadline ({} ms) passed while getting a token",
-                            total.as_millis()
+        let session = match self.sessions.ready() {
+            Some(session) => session,
+            None => match tokio::time::timeout(total, self.sessions.get()).await {
+                Ok(result) => result.map_err(|e| self.context(e, operation))?,
+                Err(_) => {
+                    return Err(self.context(
+                        Error::new(
+                            ErrorKind::Timeout,
+                            format!(
+                                "the total deadline ({} ms) passed while getting a token",
+                                total.as_millis()
+                            ),
                         ),
-                    ),
-                    operation,
-                ));
-            }
+                        operation,
+                    ));
+                }
+            },
         };
         self.authorize(request, &session)
             .map_err(|e| self.context(e, operation))?;

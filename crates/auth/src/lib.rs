@@ -100,7 +100,7 @@ pub use fleet::{DEFAULT_LEASE_TTL, DEFAULT_SHARED_WAIT, SharedSessions};
 pub use hooks::{API_ROOT_PLACEHOLDER, AuthHooks, AuthScheme, BODY_TOO_LARGE, Session};
 pub use oauth::{
     AuthorizationCode, AuthorizationCodeClient, AuthorizationRequest, DEFAULT_AUTHORIZATION_TTL,
-    StoredTokenSource,
+    StoredTokenSource, parse_redirect,
 };
 pub use optional::{IntoOptional, object_from_value};
 pub use paging::{PageOf, Paged};
@@ -111,7 +111,7 @@ pub use retry::{RateLimit, RetryPolicy, Timeouts, retry_after};
 pub use secret::{AccessToken, ApiKey, ClientId, ClientSecret, Redactor, RefreshToken};
 pub use state::{INVALID_STATE, MAX_PENDING, NOT_THIS_SESSION, PendingStates, bound_to_session};
 pub use store::{
-    InMemoryTokenStore, Lease, StoredToken, TokenStore, Versioned, lock_key, store_key,
+    InMemoryTokenStore, Lease, StoredToken, TokenStore, Versioned, lock_key, pending_key, store_key,
 };
 pub use store_contract::check_store_contract;
 pub use token::{

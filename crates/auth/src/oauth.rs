@@ -275,14 +275,10 @@ impl std::fmt::Debug for AuthorizationRequest {
     }
 }
 
-/// The store key of the pending authorization whose state is `state`: the state's hash, so a
-/// key listing (Redis `SCAN`) shows no state.
-fn pending_key(client: &AuthorizationCodeClient, state: &str) -> String {
-    let hash: String = Sha256::digest(state.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    client.store_key(&format!("pending/{hash}"))
+/// The URL a browser was redirected to, parsed. It holds the code, so the error never quotes
+/// it.
+pub fn parse_redirect(redirect: &str) -> Result<Url, Error> {
+    Url::parse(redirect).map_err(|_| Error::config("the redirect URL is not an absolute URL"))
 }
 
 impl AuthorizationCodeClient {
@@ -297,7 +293,11 @@ impl AuthorizationCodeClient {
         let request = self.authorize()?;
         store
             .put_record(
-                &pending_key(self, request.state()),
+                &crate::store::pending_key(
+                    &self.provider,
+                    self.client_id.as_str(),
+                    request.state(),
+                ),
                 request.to_record(),
                 request.ttl,
             )
@@ -334,7 +334,11 @@ impl AuthorizationCodeClient {
             return Err(invalid(crate::state::NOT_THIS_SESSION));
         }
         let record = store
-            .take_record(&pending_key(self, &state))
+            .take_record(&crate::store::pending_key(
+                &self.provider,
+                self.client_id.as_str(),
+                &state,
+            ))
             .await
             .map_err(|e| {
                 e.with_provider(self.provider.clone())

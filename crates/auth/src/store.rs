@@ -232,6 +232,21 @@ pub fn store_key(provider: &str, app: &str, key: &str) -> String {
     format!("sdk/{}/{}/{}", enc(provider), enc(app), enc(key))
 }
 
+/// The lowercase hex SHA-256 of `text`: names that reveal nothing of what they name.
+pub(crate) fn sha256_hex(text: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The store key of the pending authorization of `provider`'s app `app` whose state is
+/// `state`: the state's hash, so a key listing (Redis `SCAN`) shows no state.
+pub fn pending_key(provider: &str, app: &str, state: &str) -> String {
+    store_key(provider, app, &format!("pending/{}", sha256_hex(state)))
+}
+
 type KeyLocks = HashMap<(usize, String), Weak<tokio::sync::Mutex<()>>>;
 
 static KEY_LOCKS: LazyLock<Mutex<KeyLocks>> = LazyLock::new(|| Mutex::new(HashMap::new()));

@@ -276,11 +276,18 @@ impl OAuthFlow {
         redirect: impl AsRef<str>,
         key: &str,
     ) -> Result<(), Error> {
-        // The URL holds the code: a parse error never quotes it.
-        let redirect = Url::parse(redirect.as_ref()).map_err(|_| {
-            Error::config("the redirect URL is not an absolute URL").with_provider(PROVIDER)
-        })?;
-        let code = pending.verify_callback(&redirect)?;
+        let redirect =
+            sdk_auth::parse_redirect(redirect.as_ref()).map_err(|e| e.with_provider(PROVIDER))?;
+        self.complete_url(pending, &redirect, key).await
+    }
+
+    async fn complete_url(
+        &self,
+        pending: AuthorizationRequest,
+        redirect: &Url,
+        key: &str,
+    ) -> Result<(), Error> {
+        let code = pending.verify_callback(redirect)?;
         let token = self.client.exchange_code(&code).await?;
         self.store
             .put(
@@ -308,14 +315,13 @@ impl OAuthFlow {
         session_state: &str,
         key: &str,
     ) -> Result<(), Error> {
-        let url = Url::parse(redirect.as_ref()).map_err(|_| {
-            Error::config("the redirect URL is not an absolute URL").with_provider(PROVIDER)
-        })?;
+        let url =
+            sdk_auth::parse_redirect(redirect.as_ref()).map_err(|e| e.with_provider(PROVIDER))?;
         let pending = self
             .client
             .take_pending(self.store.as_ref(), &url, session_state)
             .await?;
-        self.complete(pending, url, key).await
+        self.complete_url(pending, &url, key).await
     }
 
     /// Forgets the tokens stored under `key`.

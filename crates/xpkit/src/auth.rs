@@ -542,11 +542,11 @@ impl UserLogin {
         redirect: impl AsRef<str>,
         session_state: &str,
     ) -> Result<Token, Error> {
-        let url = Url::parse(redirect.as_ref()).map_err(|_| {
-            Error::config("the redirect URL is not an absolute URL").with_provider(PROVIDER)
-        })?;
+        let url =
+            sdk_auth::parse_redirect(redirect.as_ref()).map_err(|e| e.with_provider(PROVIDER))?;
         let pending = self.client.take_pending(store, &url, session_state).await?;
-        self.complete(pending, url).await
+        let code = pending.verify_callback(&url)?;
+        self.client.exchange_code(&code).await
     }
 
     /// Completes a login from the URL the browser was redirected to (as text or a [`Url`]; with
@@ -556,10 +556,8 @@ impl UserLogin {
         pending: AuthorizationRequest,
         redirect: impl AsRef<str>,
     ) -> Result<Token, Error> {
-        // The URL holds the code: a parse error never quotes it.
-        let redirect = Url::parse(redirect.as_ref()).map_err(|_| {
-            Error::config("the redirect URL is not an absolute URL").with_provider(PROVIDER)
-        })?;
+        let redirect =
+            sdk_auth::parse_redirect(redirect.as_ref()).map_err(|e| e.with_provider(PROVIDER))?;
         let code = pending.verify_callback(&redirect)?;
         self.client.exchange_code(&code).await
     }

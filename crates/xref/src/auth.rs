@@ -274,16 +274,7 @@ impl Connector {
     }
 
     fn pending_key(&self, state: &str) -> String {
-        use sha2::Digest as _;
-        let hash: String = sha2::Sha256::digest(state.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        sdk_auth::store_key(
-            PROVIDER,
-            self.app.client_id.as_str(),
-            &format!("pending/{hash}"),
-        )
+        sdk_auth::pending_key(PROVIDER, self.app.client_id.as_str(), state)
     }
 
     /// The store key of an account's token for this partner app ([`account_store_key`]).
