@@ -311,16 +311,9 @@ pub fn providers() -> Vec<Provider> {
                 futures::executor::block_on(sdk_auth::TokenStore::put(
                     store.as_ref(),
                     &sdk_auth::store_key("iinked-sign", "app", "acct"),
-                    sdk_auth::StoredToken {
-                        access_token: sdk_auth::AccessToken::new(format!(
-                            "{CANARY_TOKEN_PREFIX}stored"
-                        )),
-                        refresh_token: Some(sdk_auth::RefreshToken::new("canary-refresh-stored")),
-                        expires_at: Some(expires),
-                        scope: None,
-                        subject: None,
-                        api_root: None,
-                    },
+                    sdk_auth::StoredToken::new(format!("{CANARY_TOKEN_PREFIX}stored"))
+                        .with_refresh_token("canary-refresh-stored")
+                        .with_expires_at(expires),
                 ))
                 .expect("store");
                 let client = iinked_sign_sdk::Client::builder()
@@ -354,16 +347,8 @@ pub fn providers() -> Vec<Provider> {
                 futures::executor::block_on(sdk_auth::TokenStore::put(
                     store.as_ref(),
                     &xref_sdk::account_store_key("", "acct"),
-                    sdk_auth::StoredToken {
-                        access_token: sdk_auth::AccessToken::new(format!(
-                            "{CANARY_TOKEN_PREFIX}xref"
-                        )),
-                        refresh_token: None,
-                        expires_at: None,
-                        scope: None,
-                        subject: Some("acct".into()),
-                        api_root: None,
-                    },
+                    sdk_auth::StoredToken::new(format!("{CANARY_TOKEN_PREFIX}xref"))
+                        .with_subject("acct"),
                 ))
                 .expect("store");
                 let client = xref_sdk::Client::builder()

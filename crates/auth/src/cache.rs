@@ -78,8 +78,10 @@ impl Clock for ManualClock {
     }
 }
 
-/// When to refresh a cached credential.
+/// When to refresh a cached credential:
+/// `RefreshPolicy::default().max_margin(Duration::from_secs(60))`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RefreshPolicy {
     /// Refresh this fraction of the lifetime before expiry (default 0.1)...
     pub fraction: f64,
@@ -693,3 +695,16 @@ mod tests {
         assert!(jittered >= Duration::from_secs(300) && jittered <= Duration::from_secs(360));
     }
 }
+
+with_setters!(RefreshPolicy {
+    /// Sets [`fraction`](Self::fraction).
+    fraction: fraction: f64 => fraction;
+    /// Sets [`max_margin`](Self::max_margin).
+    max_margin: max_margin: Duration => max_margin;
+    /// Sets [`min_margin`](Self::min_margin).
+    min_margin: min_margin: Duration => min_margin;
+    /// Sets [`jitter`](Self::jitter).
+    jitter: jitter: f64 => jitter;
+    /// Sets [`retry_interval`](Self::retry_interval).
+    retry_interval: retry_interval: Duration => retry_interval;
+});

@@ -327,6 +327,26 @@ pub async fn read_limited(
     Ok((buf.freeze(), false))
 }
 
+/// Makes the TLS backend chosen by cargo features usable by any `reqwest::Client` of the
+/// process, including one you build yourself.
+///
+/// Only the `rustls-ring` backend needs this (alone, without `rustls-aws-lc`): reqwest then has no
+/// built-in rustls crypto provider and its `ClientBuilder::build` panics unless one was installed.
+/// This installs *ring* as the process default once; it does nothing if a default (yours or an
+/// earlier call's) is already installed, and nothing at all under the other backends. Every
+/// client the SDK builds calls it first, so you need it only before building a
+/// `reqwest::Client` of your own that is not handed to the SDK as a `ClientBuilder`.
+pub fn install_crypto_provider() {
+    #[cfg(all(feature = "rustls-ring", not(feature = "rustls-aws-lc")))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            // Err means a provider is already installed, which is as good.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+    }
+}
+
 /// The `reqwest::Client` every provider crate builds by default: rustls, no redirects (a
 /// redirect could carry credentials elsewhere), the connect timeout, and the per-attempt timeout
 /// as the default for requests made outside the hooks (token requests).
@@ -346,6 +366,7 @@ pub fn client_from(
     user_agent: &str,
     timeouts: &Timeouts,
 ) -> Result<reqwest::Client, Error> {
+    install_crypto_provider();
     builder
         .user_agent(user_agent)
         .connect_timeout(timeouts.connect)

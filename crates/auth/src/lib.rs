@@ -69,6 +69,26 @@
 //!   [`http::ensure_secure`].
 //! * [`AuthHooks::pre`] refuses to attach credentials to a request whose origin is not the
 //!   session's API root.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+/// Chainable setters of a `#[non_exhaustive]` struct with public fields, so that code outside
+/// the crate can build one from its default and still compile when a field is added. Policies
+/// name them after the field (`Timeouts::default().total(..)`, like `RetryPolicy`); data values
+/// use `with_<field>` (`StoredToken::new(..).with_refresh_token(..)`).
+macro_rules! with_setters {
+    ($ty:ty { $($(#[$doc:meta])* $name:ident: $field:ident: $arg:ty => $value:expr;)* }) => {
+        impl $ty {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $name(mut self, $field: $arg) -> Self {
+                    self.$field = $value;
+                    self
+                }
+            )*
+        }
+    };
+}
 
 mod cache;
 mod codec;

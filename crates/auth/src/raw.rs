@@ -184,6 +184,7 @@ enum Body {
 
 /// A successful raw answer.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct RawResponse {
     /// The status (2xx).
     pub status: StatusCode,

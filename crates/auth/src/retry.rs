@@ -12,7 +12,11 @@ use reqwest::header::HeaderMap;
 use std::time::{Duration, Instant, SystemTime};
 
 /// When and how often to retry.
+///
+/// Start from [`RetryPolicy::standard`] (the default) or [`RetryPolicy::none`] and change what
+/// you need: `RetryPolicy::standard().max_retries(5)`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0: never retry).
     pub max_retries: u32,
@@ -85,6 +89,12 @@ impl RetryPolicy {
         self
     }
 
+    /// Sets the statuses that are retried.
+    pub fn statuses(mut self, statuses: impl Into<Vec<u16>>) -> Self {
+        self.statuses = statuses.into();
+        self
+    }
+
     /// Also retry POST and PATCH.
     pub fn retry_non_idempotent(mut self, yes: bool) -> Self {
         self.retry_non_idempotent = yes;
@@ -132,8 +142,9 @@ impl RetryPolicy {
     }
 }
 
-/// Timeouts of every call.
+/// Timeouts of every call: `Timeouts::default().total(Duration::from_secs(20))`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timeouts {
     /// Establishing a connection (default 10 s).
     pub connect: Duration,
@@ -165,6 +176,7 @@ impl Default for Timeouts {
 
 /// What a provider said about rate limiting on an error answer.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// `Retry-After`, as a duration from now.
     pub retry_after: Option<Duration>,
@@ -278,3 +290,12 @@ mod tests {
         assert_eq!(r.retry_after, Some(Duration::from_secs(3)));
     }
 }
+
+with_setters!(Timeouts {
+    /// Sets [`connect`](Self::connect).
+    connect: connect: Duration => connect;
+    /// Sets [`attempt`](Self::attempt).
+    attempt: attempt: Duration => attempt;
+    /// Sets [`total`](Self::total).
+    total: total: Duration => total;
+});

@@ -13,7 +13,10 @@ use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::time::{Duration, SystemTime};
 
 /// A token as stored: with an absolute expiry, so that it means the same in another process.
+///
+/// Build one with [`StoredToken::new`] or [`StoredToken::from_token`] and the `with_*` setters.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct StoredToken {
     /// The access token.
     pub access_token: AccessToken,
@@ -30,6 +33,19 @@ pub struct StoredToken {
 }
 
 impl StoredToken {
+    /// A stored token with only its access token (no refresh token, expiry, scope, subject or
+    /// API root).
+    pub fn new(access_token: impl Into<String>) -> Self {
+        Self {
+            access_token: AccessToken::new(access_token),
+            refresh_token: None,
+            expires_at: None,
+            scope: None,
+            subject: None,
+            api_root: None,
+        }
+    }
+
     /// A stored form of `token`, issued at `now`.
     pub fn from_token(token: &Token, now: SystemTime) -> Self {
         Self {
@@ -48,6 +64,19 @@ impl StoredToken {
             .map(|at| at.duration_since(now).unwrap_or(Duration::ZERO))
     }
 }
+
+with_setters!(StoredToken {
+    /// Sets the [`refresh_token`](Self::refresh_token).
+    with_refresh_token: refresh_token: impl Into<String> => Some(RefreshToken::new(refresh_token));
+    /// Sets [`expires_at`](Self::expires_at).
+    with_expires_at: expires_at: SystemTime => Some(expires_at);
+    /// Sets [`scope`](Self::scope).
+    with_scope: scope: impl Into<String> => Some(scope.into());
+    /// Sets [`subject`](Self::subject).
+    with_subject: subject: impl Into<String> => Some(subject.into());
+    /// Sets [`api_root`](Self::api_root).
+    with_api_root: api_root: impl Into<String> => Some(api_root.into());
+});
 
 /// Storage for tokens that outlive the process, and the primitives that let many processes
 /// share it safely.

@@ -10,7 +10,10 @@ use std::time::Duration;
 use url::Url;
 
 /// An access token as a token endpoint returned it.
+///
+/// A [`TokenSource`] of your own builds one with [`Token::new`] and the `with_*` setters.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Token {
     /// The token.
     pub access_token: AccessToken,
@@ -36,6 +39,17 @@ impl Token {
         }
     }
 }
+
+with_setters!(Token {
+    /// Sets [`token_type`](Self::token_type).
+    with_token_type: token_type: impl Into<String> => Some(token_type.into());
+    /// Sets [`expires_in`](Self::expires_in).
+    with_expires_in: expires_in: Duration => Some(expires_in);
+    /// Sets the [`refresh_token`](Self::refresh_token).
+    with_refresh_token: refresh_token: impl Into<String> => Some(RefreshToken::new(refresh_token));
+    /// Sets [`scope`](Self::scope).
+    with_scope: scope: impl Into<String> => Some(scope.into());
+});
 
 /// Something that fetches a fresh token: a client-credentials grant, a refresh-token grant, an
 /// authorization-code exchange.

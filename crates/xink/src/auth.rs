@@ -103,6 +103,7 @@ impl std::fmt::Display for Scope {
 
 /// An API user's credentials (created by an account admin under Preferences → Admins).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Credentials {
     /// The client id (older docs show the form `<id>@SRV`).
     pub client_id: ClientId,

@@ -20,7 +20,7 @@
 //! # End-user login
 //!
 //! [`UserLogin`]: authorization code with PKCE on the region's Auth API, for browser apps.
-
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // With every service feature off only the token handle and the login remain; the plumbing
 // the services share is then unused, and that is expected.
 #![cfg_attr(

@@ -65,6 +65,7 @@ impl crate::notifications::Client {
 /// The parts of `mint_nft`.
 #[cfg(feature = "nfts")]
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct NftMint {
     /// Required.
     pub profile_id: String,
@@ -92,6 +93,88 @@ pub struct NftMint {
     pub external_url: Option<String>,
     /// Optional (sent as the text `true`/`false`).
     pub grant_ownership_to_profile: Option<bool>,
+}
+
+#[cfg(feature = "nfts")]
+impl NftMint {
+    /// A mint with the four required parts; add optional ones with the `with_*` setters.
+    pub fn new(
+        profile_id: impl Into<String>,
+        experience_id: impl Into<String>,
+        configuration_id: impl Into<String>,
+        nft_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            profile_id: profile_id.into(),
+            experience_id: experience_id.into(),
+            configuration_id: configuration_id.into(),
+            nft_name: nft_name.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Sets `nft_description`.
+    #[must_use]
+    pub fn with_nft_description(mut self, text: impl Into<String>) -> Self {
+        self.nft_description = Some(text.into());
+        self
+    }
+
+    /// Sets the `nft` file.
+    #[must_use]
+    pub fn with_nft(mut self, file: FilePart) -> Self {
+        self.nft = Some(file);
+        self
+    }
+
+    /// Sets `nft_location`.
+    #[must_use]
+    pub fn with_nft_location(mut self, text: impl Into<String>) -> Self {
+        self.nft_location = Some(text.into());
+        self
+    }
+
+    /// Sets the `thumbnail` file.
+    #[must_use]
+    pub fn with_thumbnail(mut self, file: FilePart) -> Self {
+        self.thumbnail = Some(file);
+        self
+    }
+
+    /// Sets `thumbnail_location`.
+    #[must_use]
+    pub fn with_thumbnail_location(mut self, text: impl Into<String>) -> Self {
+        self.thumbnail_location = Some(text.into());
+        self
+    }
+
+    /// Sets `nft_symbol`.
+    #[must_use]
+    pub fn with_nft_symbol(mut self, text: impl Into<String>) -> Self {
+        self.nft_symbol = Some(text.into());
+        self
+    }
+
+    /// Sets `nft_metadata`.
+    #[must_use]
+    pub fn with_nft_metadata(mut self, text: impl Into<String>) -> Self {
+        self.nft_metadata = Some(text.into());
+        self
+    }
+
+    /// Sets `external_url`.
+    #[must_use]
+    pub fn with_external_url(mut self, text: impl Into<String>) -> Self {
+        self.external_url = Some(text.into());
+        self
+    }
+
+    /// Sets `grant_ownership_to_profile`.
+    #[must_use]
+    pub fn with_grant_ownership_to_profile(mut self, grant: bool) -> Self {
+        self.grant_ownership_to_profile = Some(grant);
+        self
+    }
 }
 
 #[cfg(feature = "nfts")]

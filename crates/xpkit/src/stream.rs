@@ -166,6 +166,7 @@ pub enum Cursor {
 
 /// One page of a list.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Page<T> {
     /// The items.
     pub results: Vec<T>,
@@ -187,6 +188,7 @@ fn int(v: Option<&serde_json::Value>) -> Option<i64> {
 /// `activities::types::Activity`, or `serde_json::Map<String, Value>` where XPKit documents no
 /// view. The envelope's own fields are kept here.
 #[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize)]
+#[non_exhaustive]
 pub struct Resource<T> {
     /// The document's id (a UUID in every example).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -115,6 +115,7 @@ impl XrefApp {
 
 /// An account connected by [`Connector::handle_callback`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConnectedAccount {
     /// Xref's id of the account (the token store's key).
     pub xref_account_id: String,
@@ -384,14 +385,7 @@ impl Connector {
         })?;
         let (token, account) =
             parse_token_response(&bytes).map_err(|e| ctx(e.with_status(status)))?;
-        let stored = StoredToken {
-            access_token: token.access_token,
-            refresh_token: None,
-            expires_at: None,
-            scope: None,
-            subject: Some(account.clone()),
-            api_root: None,
-        };
+        let stored = StoredToken::new(token.access_token.secret()).with_subject(account.clone());
         self.store
             .put(&self.store_key(&account), stored)
             .await

@@ -34,11 +34,10 @@ fn err(kind: ErrorKind, api: usize, token: usize) -> Outcome {
 }
 
 fn timeouts() -> Timeouts {
-    Timeouts {
-        connect: Duration::from_secs(2),
-        attempt: Duration::from_secs(2),
-        total: Duration::from_secs(10),
-    }
+    Timeouts::default()
+        .connect(Duration::from_secs(2))
+        .attempt(Duration::from_secs(2))
+        .total(Duration::from_secs(10))
 }
 
 /// Runs one case: `setup` scripts the server, then one call is made; returns what happened.
@@ -409,10 +408,7 @@ async fn api_connection_reset_is_retried_like_a_timeout() {
 
 #[tokio::test]
 async fn api_timeout_is_retried_then_reported() {
-    let t = Timeouts {
-        attempt: Duration::from_millis(300),
-        ..timeouts()
-    };
+    let t = timeouts().attempt(Duration::from_millis(300));
     for p in providers() {
         let started = Instant::now();
         let (got, _) = run(&p, fast_retry().max_retries(1), t, false, |s| {
@@ -441,10 +437,7 @@ async fn api_timeout_is_retried_then_reported() {
 
 #[tokio::test]
 async fn api_slow_body_past_the_deadline_is_a_timeout() {
-    let t = Timeouts {
-        attempt: Duration::from_millis(300),
-        ..timeouts()
-    };
+    let t = timeouts().attempt(Duration::from_millis(300));
     for p in providers() {
         let (got, _) = run(&p, fast_retry(), t, false, |s| {
             s.script(
@@ -465,10 +458,7 @@ async fn api_slow_body_past_the_deadline_is_a_timeout() {
 
 #[tokio::test]
 async fn total_deadline_stops_retries() {
-    let t = Timeouts {
-        total: Duration::from_millis(350),
-        ..timeouts()
-    };
+    let t = timeouts().total(Duration::from_millis(350));
     // Backoff 200 ms then 400 ms: the second retry would end past the 350 ms deadline.
     let slow = RetryPolicy::standard()
         .delays(Duration::from_millis(200), Duration::from_secs(1))
@@ -493,10 +483,7 @@ async fn total_deadline_stops_retries() {
 /// the call succeeds with one extra token request.
 async fn token_blip_case(case: &str, action: Action) {
     for p in providers().into_iter().filter(|p| p.token_path.is_some()) {
-        let t = Timeouts {
-            attempt: Duration::from_millis(300),
-            ..timeouts()
-        };
+        let t = timeouts().attempt(Duration::from_millis(300));
         let (got, _) = run(&p, fast_retry(), t, true, |s| {
             s.script(Route::Token, [action.clone()])
         })
@@ -519,10 +506,7 @@ async fn token_blip_case(case: &str, action: Action) {
 
 async fn token_case(case: &str, action: Action, kind: ErrorKind) {
     for p in providers().into_iter().filter(|p| p.token_path.is_some()) {
-        let t = Timeouts {
-            attempt: Duration::from_millis(300),
-            ..timeouts()
-        };
+        let t = timeouts().attempt(Duration::from_millis(300));
         let (got, _) = run(&p, fast_retry(), t, true, |s| {
             s.script(Route::Token, [action.clone()])
         })

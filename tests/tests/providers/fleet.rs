@@ -130,14 +130,9 @@ async fn concurrent_refresh_rotates_once(store_spec: &str, store: Arc<dyn TokenS
     store
         .put(
             &key,
-            StoredToken {
-                access_token: sdk_auth::AccessToken::new(format!("{CANARY_TOKEN_PREFIX}expired")),
-                refresh_token: Some(sdk_auth::RefreshToken::new(refresh)),
-                expires_at: Some(SystemTime::now() - Duration::from_secs(60)),
-                scope: None,
-                subject: None,
-                api_root: None,
-            },
+            StoredToken::new(format!("{CANARY_TOKEN_PREFIX}expired"))
+                .with_refresh_token(refresh)
+                .with_expires_at(SystemTime::now() - Duration::from_secs(60)),
         )
         .await?;
     let reports = fleet(&args(&["iinked", fake.base(), store_spec, "10"])).await?;

@@ -227,14 +227,9 @@ async fn concurrent_clients_on_one_grant_refresh_once() -> Result {
     store
         .put(
             &sdk_auth::store_key("iinked-sign", "app", "acct"),
-            StoredToken {
-                access_token: sdk_auth::AccessToken::new("canary-token-old"),
-                refresh_token: Some(sdk_auth::RefreshToken::new(seed)),
-                expires_at: Some(SystemTime::now() - Duration::from_secs(1)),
-                scope: None,
-                subject: None,
-                api_root: None,
-            },
+            StoredToken::new("canary-token-old")
+                .with_refresh_token(seed)
+                .with_expires_at(SystemTime::now() - Duration::from_secs(1)),
         )
         .await?;
     let clients: Vec<iinked_sign_sdk::Client> = (0..4)
@@ -338,11 +333,11 @@ async fn timeouts_bound_token_requests_with_a_user_builder_and_the_deadline() ->
     let client = fake
         .builder()
         .http_client(reqwest::Client::builder())
-        .timeouts(Timeouts {
-            attempt: Duration::from_millis(200),
-            total: Duration::from_millis(700),
-            ..Timeouts::default()
-        })
+        .timeouts(
+            Timeouts::default()
+                .attempt(Duration::from_millis(200))
+                .total(Duration::from_millis(700)),
+        )
         .build()?;
     let started = Instant::now();
     let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err();
@@ -366,11 +361,9 @@ async fn timeouts_bound_token_requests_with_a_user_builder_and_the_deadline() ->
         "http://127.0.0.1:9/cb",
         xpkit_sdk::LoginProvider::XpKit,
         reqwest::Client::builder(),
-        Timeouts {
-            attempt: Duration::from_millis(200),
-            total: Duration::from_millis(500),
-            ..Timeouts::default()
-        },
+        Timeouts::default()
+            .attempt(Duration::from_millis(200))
+            .total(Duration::from_millis(500)),
     )?;
     let pending = login.authorize()?;
     let redirect = url::Url::parse(&format!(
@@ -401,15 +394,12 @@ async fn huge_durations_do_not_panic() -> Result {
         .builder()
         .region(xink_sdk::Region::custom(&api.base_url())?)
         .retry(fast_retry().max_retry_after(Duration::MAX))
-        .timeouts(Timeouts {
-            total: Duration::MAX,
-            ..Timeouts::default()
-        })
-        .refresh_policy(sdk_auth::RefreshPolicy {
-            max_margin: Duration::MAX,
-            default_lifetime: Some(Duration::MAX),
-            ..Default::default()
-        })
+        .timeouts(Timeouts::default().total(Duration::MAX))
+        .refresh_policy(
+            sdk_auth::RefreshPolicy::default()
+                .max_margin(Duration::MAX)
+                .default_lifetime(Some(Duration::MAX)),
+        )
         .build()?;
     let e: sdk_auth::Error = client.get_account_info().send().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::RateLimited, "{e}");
@@ -460,14 +450,7 @@ async fn a_panicking_fetch_is_an_error_and_the_next_call_recovers() -> Result {
         .inner
         .put(
             &xref_sdk::account_store_key("", "acct"),
-            StoredToken {
-                access_token: sdk_auth::AccessToken::new(format!("{CANARY_TOKEN_PREFIX}xref")),
-                refresh_token: None,
-                expires_at: None,
-                scope: None,
-                subject: None,
-                api_root: None,
-            },
+            StoredToken::new(format!("{CANARY_TOKEN_PREFIX}xref")),
         )
         .await?;
     let client = xref_sdk::Client::builder()

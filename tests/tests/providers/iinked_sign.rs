@@ -310,14 +310,9 @@ async fn expired_stored_token_is_refreshed_and_rotation_written_back() -> Result
     store
         .put(
             &sdk_auth::store_key("iinked-sign", "app-client", "customer-7"),
-            StoredToken {
-                access_token: sdk_auth::AccessToken::new("canary-token-expired"),
-                refresh_token: Some(sdk_auth::RefreshToken::new(old_refresh.clone())),
-                expires_at: Some(SystemTime::now() - Duration::from_secs(5)),
-                scope: None,
-                subject: None,
-                api_root: None,
-            },
+            StoredToken::new("canary-token-expired")
+                .with_refresh_token(old_refresh.clone())
+                .with_expires_at(SystemTime::now() - Duration::from_secs(5)),
         )
         .await?;
     let client = Client::builder()
@@ -452,14 +447,9 @@ async fn revoked_refresh_token_needs_reauthorization() -> Result {
     store
         .put(
             &sdk_auth::store_key("iinked-sign", "app-client", "gone"),
-            StoredToken {
-                access_token: sdk_auth::AccessToken::new("canary-token-old"),
-                refresh_token: Some(sdk_auth::RefreshToken::new("canary-refresh-revoked")),
-                expires_at: Some(SystemTime::now() - Duration::from_secs(1)),
-                scope: None,
-                subject: None,
-                api_root: None,
-            },
+            StoredToken::new("canary-token-old")
+                .with_refresh_token("canary-refresh-revoked")
+                .with_expires_at(SystemTime::now() - Duration::from_secs(1)),
         )
         .await?;
     let before = fake.api_requests().len();

@@ -557,10 +557,7 @@ async fn unreachable_auth_server_is_a_transport_error() -> Result {
     let client = Client::builder()
         .credentials(CLIENT_ID, CANARY_SECRET)
         .auth_url(base)
-        .timeouts(sdk_auth::Timeouts {
-            connect: Duration::from_secs(2),
-            ..Default::default()
-        })
+        .timeouts(sdk_auth::Timeouts::default().connect(Duration::from_secs(2)))
         .build()?;
     let err: xink_sdk::Error = client.get_account_info().send().await.unwrap_err();
     assert!(

@@ -275,20 +275,16 @@ async fn each_multipart_upload_sends_a_correct_body() -> Result {
 
     let ack = xp
         .nfts()
-        .mint_nft(NftMint {
-            profile_id: "p1".into(),
-            experience_id: "e1".into(),
-            configuration_id: "c1".into(),
-            nft_name: "Badge".into(),
-            nft_symbol: Some("BDG".into()),
-            grant_ownership_to_profile: Some(true),
-            nft: Some(FilePart::new(
-                "badge.png",
-                "image/png",
-                vec![0x89, b'P', b'N', b'G'],
-            )),
-            ..Default::default()
-        })
+        .mint_nft(
+            NftMint::new("p1", "e1", "c1", "Badge")
+                .with_nft_symbol("BDG")
+                .with_grant_ownership_to_profile(true)
+                .with_nft(FilePart::new(
+                    "badge.png",
+                    "image/png",
+                    vec![0x89, b'P', b'N', b'G'],
+                )),
+        )
         .await?;
     assert_eq!(ack.job_id.as_deref(), Some("job-1"));
     let r = fake.api_requests().pop().expect("request");
