@@ -1,7 +1,7 @@
 //! Spec → `generated.rs`: load, lint, generate (panics caught), format, header, write or check.
 
 use crate::targets::Target;
-use crate::{lint, passes};
+use crate::{lint, mocks, passes};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -38,41 +38,18 @@ pub fn run(root: &Path, targets: &[Target], options: &Options) -> Report {
                 continue;
             }
         };
-        let output = root.join(target.output);
-        let current = std::fs::read(&output).ok();
-        let up_to_date = current.as_deref() == Some(code.as_bytes());
-        if options.check {
-            if up_to_date {
-                report.lines.push(format!("{}: up to date", target.output));
-            } else {
-                report.drifted += 1;
-                report.lines.push(format!(
-                    "{}: OUT OF DATE relative to {}",
-                    target.output, target.spec
-                ));
-                if options.verbose {
-                    let old = current
-                        .as_deref()
-                        .map(String::from_utf8_lossy)
-                        .unwrap_or_default();
-                    let diff = similar::TextDiff::from_lines(old.as_ref(), code.as_str());
-                    report.lines.push(
-                        diff.unified_diff()
-                            .header(target.output, "fresh generation")
-                            .to_string(),
-                    );
-                }
-            }
-        } else if up_to_date {
-            report.lines.push(format!("{}: unchanged", target.output));
-        } else {
-            match std::fs::write(&output, code.as_bytes()) {
-                Ok(()) => report
-                    .lines
-                    .push(format!("{}: written from {}", target.output, target.spec)),
-                Err(e) => report
-                    .errors
-                    .push(format!("{}: cannot write: {e}", target.output)),
+        settle(
+            root,
+            target.output,
+            target.spec,
+            &code,
+            options,
+            &mut report,
+        );
+        if let Some(mock) = target.mock_output() {
+            match render_mock(root, target) {
+                Ok(code) => settle(root, &mock, target.spec, &code, options, &mut report),
+                Err(error) => report.errors.push(error),
             }
         }
     }
@@ -107,6 +84,99 @@ pub fn run(root: &Path, targets: &[Target], options: &Options) -> Report {
         }
     }
     report
+}
+
+/// Writes `code` to `output`, or with `--check` compares it, and reports either.
+fn settle(
+    root: &Path,
+    output: &str,
+    spec: &str,
+    code: &str,
+    options: &Options,
+    report: &mut Report,
+) {
+    let path = root.join(output);
+    let current = std::fs::read(&path).ok();
+    let up_to_date = current.as_deref() == Some(code.as_bytes());
+    if options.check {
+        if up_to_date {
+            report.lines.push(format!("{output}: up to date"));
+        } else {
+            report.drifted += 1;
+            report
+                .lines
+                .push(format!("{output}: OUT OF DATE relative to {spec}"));
+            if options.verbose {
+                let old = current
+                    .as_deref()
+                    .map(String::from_utf8_lossy)
+                    .unwrap_or_default();
+                let diff = similar::TextDiff::from_lines(old.as_ref(), code);
+                report.lines.push(
+                    diff.unified_diff()
+                        .header(output, "fresh generation")
+                        .to_string(),
+                );
+            }
+        }
+    } else if up_to_date {
+        report.lines.push(format!("{output}: unchanged"));
+    } else {
+        if let Some(dir) = path.parent()
+            && let Err(e) = std::fs::create_dir_all(dir)
+        {
+            report
+                .errors
+                .push(format!("{output}: cannot create its folder: {e}"));
+            return;
+        }
+        match std::fs::write(&path, code.as_bytes()) {
+            Ok(()) => report.lines.push(format!("{output}: written from {spec}")),
+            Err(e) => report.errors.push(format!("{output}: cannot write: {e}")),
+        }
+    }
+}
+
+/// The typed httpmock helpers of one target (its crate's `mock` feature): progenitor's
+/// `Generator::httpmock`, then [`mocks::mock_fixups`].
+pub fn render_mock(root: &Path, target: &Target) -> Result<String, String> {
+    let file = target.spec;
+    let bytes = std::fs::read(root.join(file)).map_err(|e| format!("{file}: cannot read: {e}"))?;
+    let sha = hex(&Sha256::digest(&bytes));
+    let mut spec: Value =
+        serde_norway::from_slice(&bytes).map_err(|e| format!("{file}: not valid YAML: {e}"))?;
+    let problems = lint::lint(file, &spec);
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
+    let mut replaced = Vec::new();
+    if let Some(path) = target.shared {
+        let shared_bytes =
+            std::fs::read(root.join(path)).map_err(|e| format!("{path}: cannot read: {e}"))?;
+        let shared_spec: Value = serde_norway::from_slice(&shared_bytes)
+            .map_err(|e| format!("{path}: not valid YAML: {e}"))?;
+        replaced = passes::shared_schemas(file, &spec, path, &shared_spec)?;
+    }
+    passes::take_gaps(&mut spec);
+    drop_manual_operations(&mut spec);
+    let operations = mocks::mock_operations(&spec).map_err(|e| format!("{file}: {e}"))?;
+    let openapi: openapiv3::OpenAPI = serde_json::from_value(spec.clone())
+        .map_err(|e| format!("{file}: not a valid OpenAPI 3.0 document: {e}"))?;
+    let settings = settings(target.inner_type, &replaced)?;
+    let module = target.module_path();
+    let tokens = match quietly(|| Generator::new(&settings).httpmock(&openapi, &module)) {
+        Ok(Ok(tokens)) => tokens,
+        Ok(Err(e)) => return Err(format!("{file}: mock generator error: {e}")),
+        Err(message) => return Err(format!("{file}: mock generator panicked: {message}")),
+    };
+    let mut syntax: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("{file}: generated mocks do not parse: {e}"))?;
+    mocks::mock_fixups(&mut syntax, &operations, &target.mock_prefix())
+        .map_err(|e| format!("{file}: {e}"))?;
+    let body = prettyplease::unparse(&syntax);
+    Ok(format!(
+        "// @generated by cargo xtask generate from {file} (typed httpmock helpers)\n// spec sha256: {sha}\n// DO NOT EDIT\n\n{body}"
+    ))
 }
 
 /// `KNOWN_GAPS.md` of one crate: the `UNKNOWN` remarks of all its specs.
@@ -197,6 +267,7 @@ pub fn render_with(
         syn::parse2(tokens).map_err(|e| format!("{file}: generated code does not parse: {e}"))?;
     passes::redact_secret_fields(&mut syntax, &secrets).map_err(|e| format!("{file}: {e}"))?;
     passes::builder_ergonomics(&mut syntax, &defaults).map_err(|e| format!("{file}: {e}"))?;
+    passes::schemars_optional(&mut syntax);
     if target.types_only {
         syntax
             .items
@@ -276,6 +347,17 @@ fn try_generate(
 ) -> Result<proc_macro2::TokenStream, String> {
     let openapi: openapiv3::OpenAPI = serde_json::from_value(spec.clone())
         .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
+    let settings = settings(inner_type, replaced)?;
+    let result = quietly(|| Generator::new(&settings).generate_tokens(&openapi));
+    match result {
+        Ok(Ok(tokens)) => Ok(tokens),
+        Ok(Err(e)) => Err(format!("generator error: {e}")),
+        Err(message) => Err(format!("generator panicked: {message}")),
+    }
+}
+
+/// The generator settings of every target (client and mocks alike).
+fn settings(inner_type: &str, replaced: &[String]) -> Result<GenerationSettings, String> {
     let inner: proc_macro2::TokenStream = inner_type
         .parse()
         .map_err(|e| format!("inner type `{inner_type}` is not a Rust type: {e}"))?;
@@ -286,6 +368,7 @@ fn try_generate(
         .with_inner_type(inner)
         .with_hooks(HooksMode::Expected)
         .with_derive("PartialEq")
+        .with_derive("schemars::JsonSchema")
         .with_map_type("::std::collections::BTreeMap");
     for name in replaced {
         settings.with_replacement(
@@ -294,13 +377,7 @@ fn try_generate(
             std::iter::empty(),
         );
     }
-
-    let result = quietly(|| Generator::new(&settings).generate_tokens(&openapi));
-    match result {
-        Ok(Ok(tokens)) => Ok(tokens),
-        Ok(Err(e)) => Err(format!("generator error: {e}")),
-        Err(message) => Err(format!("generator panicked: {message}")),
-    }
+    Ok(settings)
 }
 
 /// Runs `f` with a silent panic hook, returning the panic message on panic.

@@ -10,6 +10,7 @@
 
 mod generate;
 mod lint;
+mod mocks;
 mod passes;
 mod targets;
 

@@ -167,6 +167,71 @@ fn serde_rename(field: &syn::Field) -> Option<String> {
     rename
 }
 
+/// Makes the `JsonSchema` derive (asked of progenitor with `with_derive`) and every
+/// `#[schemars(..)]` attribute conditional on the crate's `schemars` feature, so that schemars is
+/// not even a dependency without it: `#[derive(A, ::schemars::JsonSchema)]` becomes
+/// `#[derive(A)] #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]`.
+/// Returns how many types derive it (a spec with types and none is a generator change).
+pub fn schemars_optional(file: &mut syn::File) -> usize {
+    fn attrs(attrs: &mut Vec<syn::Attribute>, count: &mut usize) {
+        let mut added = Vec::new();
+        for attr in attrs.iter_mut() {
+            if attr.path().is_ident("schemars") {
+                let meta = &attr.meta;
+                *attr = syn::parse_quote!(#[cfg_attr(feature = "schemars", #meta)]);
+                continue;
+            }
+            if !attr.path().is_ident("derive") {
+                continue;
+            }
+            let Ok(list) = attr.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            ) else {
+                continue;
+            };
+            let (schema, kept): (Vec<&syn::Path>, Vec<&syn::Path>) = list
+                .iter()
+                .partition(|p| p.segments.last().is_some_and(|s| s.ident == "JsonSchema"));
+            if schema.is_empty() {
+                continue;
+            }
+            *count += 1;
+            *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+            added.push(syn::parse_quote!(
+                #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+            ));
+        }
+        attrs.extend(added);
+    }
+    fn items(list: &mut [syn::Item], count: &mut usize) {
+        for item in list {
+            match item {
+                syn::Item::Struct(s) => {
+                    attrs(&mut s.attrs, count);
+                    for f in &mut s.fields {
+                        attrs(&mut f.attrs, count);
+                    }
+                }
+                syn::Item::Enum(e) => {
+                    attrs(&mut e.attrs, count);
+                    for v in &mut e.variants {
+                        attrs(&mut v.attrs, count);
+                    }
+                }
+                syn::Item::Mod(m) => {
+                    if let Some((_, inner)) = &mut m.content {
+                        items(inner, count);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut count = 0;
+    items(&mut file.items, &mut count);
+    count
+}
+
 fn visit_structs(items: &mut [syn::Item], f: &mut impl FnMut(&mut syn::ItemStruct)) {
     for item in items {
         match item {

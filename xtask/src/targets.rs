@@ -21,6 +21,49 @@ pub struct Target {
     pub types_only: bool,
 }
 
+impl Target {
+    /// The file of the target's typed httpmock helpers (the crate's `mock` feature): none for a
+    /// types-only target; `src/mock/generated.rs` beside a crate's `src/generated.rs`, and
+    /// `mock.rs` beside a service's `generated.rs`.
+    pub fn mock_output(&self) -> Option<String> {
+        if self.types_only {
+            return None;
+        }
+        let top = format!("{}/src/generated.rs", self.krate);
+        Some(if self.output == top {
+            format!("{}/src/mock/generated.rs", self.krate)
+        } else {
+            self.output.replace("/generated.rs", "/mock.rs")
+        })
+    }
+
+    /// The module holding the target's `types` and `Client` (`crate`, or a service's module).
+    pub fn module_path(&self) -> String {
+        let dir = self
+            .output
+            .strip_prefix(self.krate)
+            .and_then(|rest| rest.strip_prefix("/src/"))
+            .and_then(|rest| rest.strip_suffix("/generated.rs"));
+        match dir {
+            Some(module) => format!("crate::{}", module.replace('/', "::")),
+            None => "crate".to_owned(),
+        }
+    }
+
+    /// What the request path starts with before the spec's path when the client points at one
+    /// mock server with `Region::custom`: iinked Sign's API lives under `/api/v1`, each XPKit
+    /// service under `/<service>` (`auth` for the Auth API).
+    pub fn mock_prefix(&self) -> String {
+        if self.krate == "crates/iinked-sign" {
+            return "/api/v1".to_owned();
+        }
+        match self.name.strip_prefix("xpkit/") {
+            Some(service) => format!("/{service}"),
+            None => String::new(),
+        }
+    }
+}
+
 /// Every target, in generation order.
 pub const TARGETS: &[Target] = &[
     Target {
@@ -261,6 +304,20 @@ mod tests {
         let xink = select(&["xink".to_owned()]).unwrap();
         assert_eq!(xink.len(), 1);
         assert_eq!(xink[0].output, "crates/xink/src/generated.rs");
+        assert_eq!(
+            xink[0].mock_output().as_deref(),
+            Some("crates/xink/src/mock/generated.rs")
+        );
+        assert_eq!(xink[0].module_path(), "crate");
+        let jobs = select(&["xpkit/jobs".to_owned()]).unwrap();
+        assert_eq!(
+            jobs[0].mock_output().as_deref(),
+            Some("crates/xpkit/src/jobs/mock.rs")
+        );
+        assert_eq!(jobs[0].module_path(), "crate::jobs");
+        assert_eq!(jobs[0].mock_prefix(), "/jobs");
+        let common = select(&["xpkit/common".to_owned()]).unwrap();
+        assert_eq!(common[0].mock_output(), None);
     }
 
     #[test]

@@ -97,6 +97,8 @@ mod file_store;
 mod fleet;
 mod hooks;
 pub mod http;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod oauth;
 mod optional;
 pub mod paging;

@@ -13,6 +13,7 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 pub mod types {
     ///Body of `packages/add`. The formal field list of the page was not available; fields come from the examples and guides.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AddPackageRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -75,6 +76,7 @@ pub mod types {
     }
     ///`DataDocument`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DataDocument {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<DataField>>,
@@ -105,6 +107,7 @@ pub mod types {
     }
     ///`DataField`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DataField {
         #[serde(
             rename = "dataId",
@@ -140,6 +143,7 @@ pub mod types {
     }
     ///`DeletePackageRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DeletePackageRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub notify: ::std::option::Option<bool>,
@@ -159,6 +163,7 @@ pub mod types {
     }
     ///`DeletePackageResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DeletePackageResponse {
         #[serde(
             rename = "packageId",
@@ -176,6 +181,7 @@ pub mod types {
     }
     ///A document of a package.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Document {
         #[serde(
             rename = "autoTemplateDocumentId",
@@ -279,6 +285,7 @@ pub mod types {
     }
     ///Webhook notification about a document.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DocumentEvent {
         ///`document_signed` or `document_executed`.
         pub action: ::std::string::String,
@@ -347,6 +354,7 @@ pub mod types {
     }
     ///A document of a new package.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DocumentInput {
         ///The `fileId` from `files/upload` (recommended in production).
         #[serde(
@@ -376,6 +384,7 @@ pub mod types {
     }
     ///The embedded-editor link, when generated.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EditLink {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub link: ::std::option::Option<::std::string::String>,
@@ -388,6 +397,7 @@ pub mod types {
     ///Answer of `events/endpoints/set`. Treat it as a secret (its `Debug` is redacted).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventEndpoint(pub ::serde_json::Value);
     impl ::std::ops::Deref for EventEndpoint {
         type Target = ::serde_json::Value;
@@ -408,6 +418,7 @@ pub mod types {
     ///Free-form key/value pairs stored with the package and echoed in package reads and webhook events.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ExternalData(
         pub ::std::option::Option<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -448,6 +459,7 @@ pub mod types {
     }
     ///A short-lived link that lets someone sign or edit without logging in.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Link {
         ///The URL, e.g. `https://sign.syngrafii.com/link/<token>`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -479,6 +491,7 @@ pub mod types {
     }
     ///`ListDocument`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListDocument {
         #[serde(
             rename = "documentId",
@@ -518,6 +531,7 @@ pub mod types {
     }
     ///Filter of `packages/list`; every field is optional. Filtering other members needs an organization API key, a user key with the Sign Editor or Package Editor role, or an organization OAuth app.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListPackagesRequest {
         ///All members of the organization.
         #[serde(
@@ -577,6 +591,7 @@ pub mod types {
     }
     ///`ListRecipient`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListRecipient {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
@@ -605,6 +620,7 @@ pub mod types {
     }
     ///`ListSigner`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListSigner {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
@@ -660,6 +676,7 @@ pub mod types {
     }
     ///Filter of `templates/list`; every field is optional. Filtering other members needs an organization key, a user key with Sign Editor or Template Editor, or an organization OAuth app.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListTemplatesRequest {
         #[serde(
             rename = "allMembers",
@@ -728,6 +745,7 @@ pub mod types {
     }
     ///A Video Signing Room meeting.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Meeting {
         ///ISO 8601 duration.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -770,6 +788,7 @@ pub mod types {
     }
     ///Video Signing Room scheduling.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MeetingInput {
         ///ISO 8601 duration, e.g. `PT1H`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -793,6 +812,7 @@ pub mod types {
     }
     ///`MeetingVideo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MeetingVideo {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub duration: ::std::option::Option<::std::string::String>,
@@ -868,6 +888,7 @@ pub mod types {
     }
     ///A package (signing transaction). Fields after `documents[].revisions[]` were not available; unknown fields are ignored.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Package {
         ///Created through the API.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1060,6 +1081,7 @@ pub mod types {
     }
     ///Values of the fields filled in the package's documents.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PackageData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub documents: ::std::option::Option<::std::vec::Vec<DataDocument>>,
@@ -1089,6 +1111,7 @@ pub mod types {
     }
     ///Webhook notification about a package.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PackageEvent {
         ///Not documented by the provider (see the crate's known gaps).
         pub action: ::std::string::String,
@@ -1132,6 +1155,7 @@ pub mod types {
     }
     ///`PackageFormat`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PackageFormat {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub locale: ::std::option::Option<::std::string::String>,
@@ -1143,6 +1167,7 @@ pub mod types {
     }
     ///Body of `packages/send`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PackageIdRequest {
         #[serde(rename = "packageId")]
         pub package_id: ::std::string::String,
@@ -1154,6 +1179,7 @@ pub mod types {
     }
     ///Answer carrying the package id.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PackageIdResponse {
         #[serde(
             rename = "packageId",
@@ -1168,6 +1194,7 @@ pub mod types {
     }
     ///A page of packages (offset paging: `skip` + `take`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PackageList {
         pub items: ::std::vec::Vec<PackageListItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1185,6 +1212,7 @@ pub mod types {
     }
     ///`PackageListItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PackageListItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub category: ::std::option::Option<::std::string::String>,
@@ -1283,6 +1311,7 @@ pub mod types {
     }
     ///Package options.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PackageOptions {
         ///Embedded-editor flags (since release 2.8). Documented by name: `focusTemplating` (focus the first document on load) and `returnUrl`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1300,6 +1329,7 @@ pub mod types {
     }
     ///Answer of `packages/add` and `packages/update`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PackageResponse {
         ///Null when `returnPackage` was false.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1328,6 +1358,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum PackageState {
         #[serde(rename = "draft")]
         Draft,
@@ -1392,6 +1423,7 @@ pub mod types {
     }
     ///Compact status of a package. Links are included only when the package was created with `generateSignerLinks: true`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PackageStatus {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub documents: ::std::option::Option<::std::vec::Vec<StatusDocument>>,
@@ -1455,6 +1487,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum PackageType {
         #[serde(rename = "concurrent")]
         Concurrent,
@@ -1509,6 +1542,7 @@ pub mod types {
     }
     ///A copy-only recipient.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Recipient {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
@@ -1537,6 +1571,7 @@ pub mod types {
     }
     ///A copy-only recipient. Only the template mapping fields are documented for requests; `firstName`/`lastName`/`email` are a GUESS from the list response.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RecipientInput {
         ///Binds to a template recipient by id.
         #[serde(
@@ -1558,6 +1593,7 @@ pub mod types {
     }
     ///`RescindPackageRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RescindPackageRequest {
         ///E-mail the signers.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1577,6 +1613,7 @@ pub mod types {
     }
     ///A signed revision of a document (partial: the rest of the model was not available).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Revision {
         #[serde(
             rename = "documentId",
@@ -1606,6 +1643,7 @@ pub mod types {
     }
     ///Body of `events/endpoints/set`. Further fields exist but were not available.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SetEventEndpointRequest {
         ///Friendly name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1620,6 +1658,7 @@ pub mod types {
     }
     ///A signer as returned in a package.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Signer {
         #[serde(
             rename = "declineMessage",
@@ -1757,6 +1796,7 @@ pub mod types {
     }
     ///A signer of a new or updated package. Other fields of the Signer model (`mobileNumber`, `role`, `verify`, `signCac`, `locale`) are probably accepted but not documented for requests (GUESS).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SignerInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
@@ -1802,6 +1842,7 @@ pub mod types {
     }
     ///`StatusDocument`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct StatusDocument {
         #[serde(
             rename = "documentId",
@@ -1847,6 +1888,7 @@ pub mod types {
     }
     ///`StatusLink`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct StatusLink {
         #[serde(
             rename = "documentId",
@@ -1896,6 +1938,7 @@ pub mod types {
     }
     ///`StatusRevision`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct StatusRevision {
         #[serde(
             rename = "documentId",
@@ -1937,6 +1980,7 @@ pub mod types {
     }
     ///`StatusSigner`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct StatusSigner {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
@@ -1972,6 +2016,7 @@ pub mod types {
     }
     ///`TemplateDocument`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TemplateDocument {
         #[serde(
             rename = "documentCode",
@@ -2000,6 +2045,7 @@ pub mod types {
     }
     ///A page of templates.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TemplateList {
         pub items: ::std::vec::Vec<TemplateListItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2016,6 +2062,7 @@ pub mod types {
     }
     ///`TemplateListItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TemplateListItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -2095,6 +2142,7 @@ pub mod types {
     }
     ///`TemplateRecipient`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TemplateRecipient {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
@@ -2128,6 +2176,7 @@ pub mod types {
     }
     ///`TemplateSigner`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TemplateSigner {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
@@ -2165,6 +2214,7 @@ pub mod types {
     }
     ///Body of `packages/update`: `packageId` plus the fields to change (same vocabulary as add; the page's field list was not available). Send `state: add` to reopen the embedded editor in add mode.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdatePackageRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -2232,6 +2282,7 @@ pub mod types {
     ///The answer of `files/upload`: the API page describes "a list of uploaded files", the only example is one object; both are accepted (`Client::upload_file` returns the uploaded file either way).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum UploadAnswer {
         Array(::std::vec::Vec<UploadedFile>),
         UploadedFile(UploadedFile),
@@ -2248,6 +2299,7 @@ pub mod types {
     }
     ///A file uploaded by `files/upload` (one item of `UploadAnswer`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UploadedFile {
         ///The `externalId` query value, when given (GUESS).
         #[serde(

@@ -14,6 +14,7 @@ pub mod types {
     ///Account information. Xink does not document its fields; any JSON value.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AccountInfo(pub ::serde_json::Value);
     impl ::std::ops::Deref for AccountInfo {
         type Target = ::serde_json::Value;
@@ -35,6 +36,7 @@ pub mod types {
 only `Success` is safe to require.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DiscoveryResult {
         ///Base of every `api/1.0` route, e.g. `https://e-eu.xink.io`.
         #[serde(
@@ -82,6 +84,7 @@ plus custom fields, but how the API returns them is not documented; any JSON val
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EmployeeFields(pub ::serde_json::Value);
     impl ::std::ops::Deref for EmployeeFields {
         type Target = ::serde_json::Value;
@@ -104,6 +107,7 @@ records); any JSON value.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EmployeeList(pub ::serde_json::Value);
     impl ::std::ops::Deref for EmployeeList {
         type Target = ::serde_json::Value;

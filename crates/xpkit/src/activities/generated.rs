@@ -18,6 +18,7 @@ pub mod types {
     };
     ///`ActivitiesBulkRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActivitiesBulkRequest {
         pub activities: ::std::vec::Vec<ActivityRequest>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -32,6 +33,7 @@ pub mod types {
     }
     ///Typed view of an activity document.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Activity {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub activity_type: ::std::option::Option<::std::string::String>,
@@ -55,6 +57,7 @@ pub mod types {
     }
     ///`ActivityPayload`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActivityPayload {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub object_id: ::std::option::Option<::std::string::String>,
@@ -66,6 +69,7 @@ pub mod types {
     }
     ///`ActivityRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActivityRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub activity_type: ::std::option::Option<::std::string::String>,

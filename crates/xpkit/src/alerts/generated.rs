@@ -18,6 +18,7 @@ pub mod types {
     };
     ///`AlertDistributionRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AlertDistributionRequest {
         pub channels: AlertDistributionRequestChannels,
         pub name: ::std::string::String,
@@ -31,6 +32,7 @@ pub mod types {
     }
     ///`AlertDistributionRequestChannels`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AlertDistributionRequestChannels {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<AlertDistributionRequestChannelsEmail>,
@@ -48,6 +50,7 @@ pub mod types {
     }
     ///`AlertDistributionRequestChannelsEmail`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AlertDistributionRequestChannelsEmail {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub addresses: ::std::vec::Vec<::std::string::String>,
@@ -61,6 +64,7 @@ pub mod types {
     }
     ///`AlertDistributionRequestChannelsSentry`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AlertDistributionRequestChannelsSentry {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub configs: ::std::vec::Vec<AlertDistributionRequestChannelsSentryConfigsItem>,
@@ -72,6 +76,7 @@ pub mod types {
     }
     ///`AlertDistributionRequestChannelsSentryConfigsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AlertDistributionRequestChannelsSentryConfigsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
@@ -85,6 +90,7 @@ pub mod types {
     }
     ///`AlertDistributionRequestChannelsSlack`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AlertDistributionRequestChannelsSlack {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub configs: ::std::vec::Vec<AlertDistributionRequestChannelsSlackConfigsItem>,
@@ -96,6 +102,7 @@ pub mod types {
     }
     ///`AlertDistributionRequestChannelsSlackConfigsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AlertDistributionRequestChannelsSlackConfigsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub channel: ::std::option::Option<::std::string::String>,
@@ -111,6 +118,7 @@ pub mod types {
     }
     ///`AlertDistributionRequestChannelsTeams`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AlertDistributionRequestChannelsTeams {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub configs: ::std::vec::Vec<AlertDistributionRequestChannelsTeamsConfigsItem>,
@@ -122,6 +130,7 @@ pub mod types {
     }
     ///`AlertDistributionRequestChannelsTeamsConfigsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AlertDistributionRequestChannelsTeamsConfigsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
@@ -135,6 +144,7 @@ pub mod types {
     }
     ///`AlertTriggerRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AlertTriggerRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub channel_context: ::std::option::Option<AlertTriggerRequestChannelContext>,
@@ -150,6 +160,7 @@ pub mod types {
     }
     ///`AlertTriggerRequestChannelContext`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AlertTriggerRequestChannelContext {
         ///Free-form JSON object.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]

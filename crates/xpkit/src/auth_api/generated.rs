@@ -18,6 +18,7 @@ pub mod types {
     };
     ///`TokenResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TokenResponse {
         ///Secret.
         pub access_token: ::std::string::String,
@@ -38,6 +39,7 @@ pub mod types {
     }
     ///Not documented by the provider (see the crate's known gaps).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct User {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
@@ -53,6 +55,7 @@ pub mod types {
     }
     ///`UserInviteRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserInviteRequest {
         ///A single address.
         pub email: ::std::string::String,
@@ -68,6 +71,7 @@ pub mod types {
     }
     ///`UserUpdateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserUpdateRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub first_name: ::std::option::Option<::std::string::String>,

@@ -18,6 +18,7 @@ pub mod types {
     };
     ///`CatalogueRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CatalogueRequest {
         pub account_id: ::std::string::String,
         pub experience_id: ::std::string::String,
@@ -30,6 +31,7 @@ pub mod types {
     }
     ///One of the profile's unique identifiers (a single value).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CatalogueRequestProfileKeyAndValue {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
@@ -45,6 +47,7 @@ pub mod types {
     }
     ///`resource.results` holds souvenir resources; no top-level `resource_id`/`resource_url` in the demo's sample.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CatalogueResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub resource: ::std::option::Option<CatalogueResponseResource>,
@@ -56,6 +59,7 @@ pub mod types {
     }
     ///`CatalogueResponseResource`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CatalogueResponseResource {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub results: ::std::vec::Vec<crate::common::types::XpKitResource>,

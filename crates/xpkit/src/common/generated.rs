@@ -7,6 +7,7 @@
 pub mod types {
     ///XPKit's error body. Not declared on operations (the SDK maps every non-2xx answer itself, whatever its body); provided for users who parse error bodies.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ErrorResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -23,6 +24,7 @@ pub mod types {
     }
     ///Not documented by the provider (see the crate's known gaps).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct XpKitAcknowledgement {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub info: ::std::option::Option<::std::string::String>,
@@ -39,6 +41,7 @@ pub mod types {
     }
     ///Single-resource envelope of read, create, replace and update answers.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct XpKitResource {
         ///The document: free-form (a few fixed fields per type, any others stored as sent); `created` and `last_modified` are set by the server.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -57,6 +60,7 @@ pub mod types {
     }
     ///List envelope.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct XpKitResources {
         ///Total number of matching documents (not the page size).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -82,6 +86,7 @@ pub mod types {
     ///Not documented by the provider (see the crate's known gaps).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct XpKitSummary(
         pub ::std::collections::BTreeMap<::std::string::String, f64>,
     );

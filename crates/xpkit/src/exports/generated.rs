@@ -18,6 +18,7 @@ pub mod types {
     };
     ///`ExportTriggerRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ExportTriggerRequest {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub activity_fields: ::std::vec::Vec<::std::string::String>,
@@ -54,6 +55,7 @@ pub mod types {
     }
     ///`ExportTriggerRequestSchedule`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ExportTriggerRequestSchedule {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub frequency: ::std::option::Option<::std::string::String>,

@@ -18,6 +18,7 @@ pub mod types {
     };
     ///`HealthApplicationRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct HealthApplicationRequest {
         pub alert_distribution_list: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -34,6 +35,7 @@ pub mod types {
     }
     ///`HealthServiceRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct HealthServiceRequest {
         pub alert_distribution_list: ::std::string::String,
         pub endpoint: ::std::string::String,
@@ -64,6 +66,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum HealthServiceRequestHttpMethod {
         #[serde(rename = "GET")]
         Get,

@@ -29,6 +29,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum CreateIdentityBatchIdentityType {
         #[serde(rename = "qrcode")]
         Qrcode,
@@ -85,6 +86,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum CreateIdentityFormat {
         #[serde(rename = "text")]
         Text,
@@ -140,6 +142,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum CreateIdentityIdentityType {
         #[serde(rename = "qrcode")]
         Qrcode,
@@ -195,6 +198,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum DeleteIdentityBatchIdentityType {
         #[serde(rename = "qrcode")]
         Qrcode,
@@ -251,6 +255,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum EncodeIdentityFormat {
         #[serde(rename = "text")]
         Text,
@@ -306,6 +311,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum EncodeIdentityIdentityType {
         #[serde(rename = "qrcode")]
         Qrcode,
@@ -350,6 +356,7 @@ pub mod types {
     }
     ///`IdentificationGenerateWalletRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct IdentificationGenerateWalletRequest {
         pub configuration_id: ::std::string::String,
         pub data: IdentificationGenerateWalletRequestData,
@@ -361,6 +368,7 @@ pub mod types {
     }
     ///`IdentificationGenerateWalletRequestData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct IdentificationGenerateWalletRequestData {
         pub unique_code: ::std::string::String,
     }
@@ -371,6 +379,7 @@ pub mod types {
     }
     ///`IdentificationOptions`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct IdentificationOptions {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub bg_color: ::std::option::Option<::std::string::String>,
@@ -405,6 +414,7 @@ pub mod types {
     }
     ///`IdentificationsBatchRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct IdentificationsBatchRequest {
         ///How many identities.
         pub amount: i64,
@@ -423,6 +433,7 @@ pub mod types {
     }
     ///`IdentityBatchDeleteRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct IdentityBatchDeleteRequest {
         pub batch_id: ::std::string::String,
     }
@@ -433,6 +444,7 @@ pub mod types {
     }
     ///`WalletConfigurationCreateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WalletConfigurationCreateRequest {
         pub configuration_name: ::std::string::String,
         #[serde(flatten)]
@@ -446,6 +458,7 @@ pub mod types {
     ///Fields to set, each a string (the SDK sends one pair).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WalletConfigurationUpdateRequest(
         pub ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     );

@@ -18,6 +18,7 @@ pub mod types {
     };
     ///`ExperienceDuplicateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ExperienceDuplicateRequest {
         pub new_experience_id: ::std::string::String,
         pub old_experience_id: ::std::string::String,
@@ -29,6 +30,7 @@ pub mod types {
     }
     ///`MomentRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MomentRequest {
         pub experience_id: ::std::string::String,
         pub name: ::std::string::String,

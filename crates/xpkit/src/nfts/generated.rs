@@ -18,6 +18,7 @@ pub mod types {
     };
     ///Wallet settings of an NFT configuration; `private_key` is a secret (its `Debug` is redacted).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NftBlockchainOptions {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub grant_ownership_to_profile: ::std::option::Option<bool>,
@@ -45,6 +46,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum NftBlockchainOptionsNetwork {
         #[serde(rename = "devnet")]
         Devnet,
@@ -100,6 +102,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum NftBlockchainOptionsWalletAuth {
         #[serde(rename = "private_key")]
         PrivateKey,
@@ -141,6 +144,7 @@ pub mod types {
     }
     ///`NftConfigurationRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NftConfigurationRequest {
         ///`solana`.
         pub blockchain: NftConfigurationRequestBlockchain,
@@ -169,6 +173,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum NftConfigurationRequestBlockchain {
         #[serde(rename = "solana")]
         Solana,
@@ -210,6 +215,7 @@ pub mod types {
     }
     ///Multipart parts.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NftMintRequest {
         pub configuration_id: ::std::string::String,
         pub experience_id: ::std::string::String,

@@ -18,6 +18,7 @@ pub mod types {
     };
     ///`NotificationCampaignRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NotificationCampaignRequest {
         ///Slug referenced by triggers and queue rules.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -49,6 +50,7 @@ pub mod types {
     }
     ///Per language key: `from_email`, `from_name`, `subject_line`, `template_html`, `template_text`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NotificationCampaignRequestContent {
         ///The default language key.
         #[serde(
@@ -64,6 +66,7 @@ pub mod types {
     }
     ///`NotificationTriggerRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NotificationTriggerRequest {
         pub campaign_id: ::std::string::String,
         ///Personalisation data.

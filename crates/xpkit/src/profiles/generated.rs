@@ -18,6 +18,7 @@ pub mod types {
     };
     ///Typed view of a profile document.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Profile {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<ProfileAddress>,
@@ -47,6 +48,7 @@ pub mod types {
     }
     ///`ProfileAddress`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProfileAddress {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub city: ::std::option::Option<::std::string::String>,
@@ -66,6 +68,7 @@ pub mod types {
     }
     ///A profile document: these fields are known, any others are stored as sent.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProfileDocument {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<ProfileDocumentAddress>,
@@ -92,6 +95,7 @@ pub mod types {
     }
     ///`ProfileDocumentAddress`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProfileDocumentAddress {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub city: ::std::option::Option<::std::string::String>,
@@ -111,6 +115,7 @@ pub mod types {
     }
     ///`ProfilesBulkRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProfilesBulkRequest {
         pub profiles: ::std::vec::Vec<ProfileDocument>,
         ///Not documented by the provider (see the crate's known gaps).
@@ -128,6 +133,7 @@ pub mod types {
     }
     ///`ProfilesMergeRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProfilesMergeRequest {
         ///Not documented by the provider (see the crate's known gaps).
         pub authority: ::std::string::String,

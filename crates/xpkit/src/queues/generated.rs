@@ -18,6 +18,7 @@ pub mod types {
     };
     ///Typed view of a queue document.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Queue {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub experience_id: ::std::option::Option<::std::string::String>,
@@ -37,6 +38,7 @@ pub mod types {
     }
     ///Typed view of a queue item.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct QueueItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub group: ::std::option::Option<::std::string::String>,
@@ -69,6 +71,7 @@ pub mod types {
     }
     ///`QueueItemRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct QueueItemRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub group: ::std::option::Option<::std::string::String>,
@@ -113,6 +116,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum QueueItemStatus {
         #[serde(rename = "wait")]
         Wait,
@@ -177,6 +181,7 @@ pub mod types {
     }
     ///`QueueRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct QueueRequest {
         pub experience_id: ::std::string::String,
         pub name: ::std::string::String,
@@ -195,6 +200,7 @@ pub mod types {
     }
     ///`QueueRule`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct QueueRule {
         ///`send_notification` or `cancel_item`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]

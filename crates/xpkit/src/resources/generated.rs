@@ -18,6 +18,7 @@ pub mod types {
     };
     ///A document: `name`, then any fields.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ResourceRequest {
         pub name: ::std::string::String,
         #[serde(flatten)]

@@ -18,6 +18,7 @@ pub mod types {
     };
     ///`SocialAuthRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SocialAuthRequest {
         pub app_id: ::std::string::String,
         ///Secret.
@@ -51,6 +52,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum SocialAuthRequestType {
         #[serde(rename = "wechat")]
         Wechat,

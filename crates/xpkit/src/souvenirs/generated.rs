@@ -18,6 +18,7 @@ pub mod types {
     };
     ///`ExperienceDuplicateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ExperienceDuplicateRequest {
         pub new_experience_id: ::std::string::String,
         pub old_experience_id: ::std::string::String,
@@ -29,6 +30,7 @@ pub mod types {
     }
     ///Typed view of a souvenir document.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Souvenir {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -55,6 +57,7 @@ pub mod types {
     }
     ///`SouvenirRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SouvenirRequest {
         pub experience_id: ::std::string::String,
         pub moment_ids: ::std::vec::Vec<::std::string::String>,
@@ -83,6 +86,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum SouvenirType {
         #[serde(rename = "image")]
         Image,

@@ -18,6 +18,7 @@ pub mod types {
     };
     ///`VccConfigurationRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VccConfigurationRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub adapter_config: ::std::option::Option<VccConfigurationRequestAdapterConfig>,
@@ -38,6 +39,7 @@ pub mod types {
     }
     ///`VccConfigurationRequestAdapterConfig`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VccConfigurationRequestAdapterConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub activity_config: ::std::option::Option<
@@ -57,6 +59,7 @@ pub mod types {
     }
     ///`VccConfigurationRequestAdapterConfigActivityConfig`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VccConfigurationRequestAdapterConfigActivityConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub activity_type: ::std::option::Option<::std::string::String>,
@@ -73,6 +76,7 @@ pub mod types {
     }
     ///Note the spelling `tasks_ids`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VccRetriggerTasksRequest {
         pub tasks_ids: ::std::vec::Vec<::std::string::String>,
     }
@@ -83,6 +87,7 @@ pub mod types {
     }
     ///Multipart parts: `configuration_names` plus any number of file or text parts.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VccTriggerTaskGroupRequest {
         ///Not documented by the provider (see the crate's known gaps).
         pub configuration_names: ::std::string::String,
@@ -94,6 +99,7 @@ pub mod types {
     }
     ///Multipart parts.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VccTriggerTaskRequest {
         pub configuration_name: ::std::string::String,
         pub data: ::std::string::String,

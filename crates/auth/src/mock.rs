@@ -1,0 +1,235 @@
+//! What the providers' test fakes share (feature `mock`): the matchers the generated typed
+//! helpers call, and the token bookkeeping of the auth-aware fakes.
+//!
+//! Users reach this through a provider crate's `mock` module (`xink_sdk::mock::MockXink`, …);
+//! depend on it directly only to build a fake of your own on [`httpmock`].
+
+use httpmock::{HttpMockRequest, HttpMockResponse, When};
+use serde_json::Value;
+use sha2::Digest as _;
+use std::collections::{HashMap, HashSet};
+use std::fmt::Display;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub use httpmock;
+
+/// The regex of a request path as the SDK sends it: `template` (the API root's own path and
+/// the spec's path, e.g. `/api/v1/packages/{packageId}`) with each named parameter in `values`
+/// encoded exactly as the client encodes it (one segment, `sdk_auth::http::path_segment`),
+/// and every other parameter matching any one segment. Literal text is escaped, so `.` in
+/// `/api/1.0` matches only a dot.
+pub fn path_pattern(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::from("^");
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&escape(&rest[..open]));
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let name = &rest[open + 1..open + close];
+        match values.iter().find(|(n, _)| *n == name) {
+            // A value the client refuses is never sent: let nothing match it.
+            Some((n, v)) => match crate::http::path_segment(n, v) {
+                Ok(encoded) => out.push_str(&escape(&encoded)),
+                Err(_) => out.push_str("[^\\s\\S]"),
+            },
+            None => out.push_str("[^/]+"),
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(&escape(rest));
+    out.push('$');
+    out
+}
+
+/// Escapes regex syntax.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One `name=item` query pair per item, as the client sends an array parameter.
+pub fn query_items<I>(when: When, name: &str, items: I) -> When
+where
+    I: IntoIterator,
+    I::Item: Display,
+{
+    items
+        .into_iter()
+        .fold(when, |w, item| w.query_param(name, item.to_string()))
+}
+
+/// Matches an `application/x-www-form-urlencoded` body field by field (values compared
+/// decoded): strings as they are, numbers and booleans as text, arrays as one pair per item,
+/// `null` fields absent.
+pub fn form_body<T: serde::Serialize>(when: When, value: &T) -> When {
+    let Ok(Value::Object(fields)) = serde_json::to_value(value) else {
+        return when;
+    };
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    fields.iter().fold(when, |w, (k, v)| match v {
+        Value::Null => w.form_urlencoded_tuple_missing(k),
+        Value::Array(items) => items
+            .iter()
+            .fold(w, |w, item| w.form_urlencoded_tuple(k, text(item))),
+        other => w.form_urlencoded_tuple(k, text(other)),
+    })
+}
+
+/// The decoded `application/x-www-form-urlencoded` pairs of a request body.
+pub fn form(request: &HttpMockRequest) -> HashMap<String, String> {
+    url::form_urlencoded::parse(request.body_ref())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// A request header (first value), by case-insensitive name.
+pub fn header(request: &HttpMockRequest, name: &str) -> Option<String> {
+    request
+        .headers_vec()
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.clone())
+}
+
+/// Whether `verifier` is the PKCE verifier of the `S256` `challenge` (RFC 7636 §4.6).
+pub fn pkce_s256_matches(verifier: &str, challenge: &str) -> bool {
+    use base64::Engine as _;
+    let digest = sha2::Sha256::digest(verifier.as_bytes());
+    let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
+    !verifier.is_empty()
+        && bool::from(subtle::ConstantTimeEq::ct_eq(
+            expected.as_bytes(),
+            challenge.as_bytes(),
+        ))
+}
+
+/// A JSON answer.
+pub fn json(status: u16, body: &Value) -> HttpMockResponse {
+    HttpMockResponse::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .build()
+}
+
+/// The tokens a fake issued: numbered values with a prefix (`mock-xink-token-1`, …), which of
+/// them the API still accepts, and how many were issued.
+#[derive(Debug)]
+pub struct TokenMint {
+    prefix: String,
+    issued: AtomicUsize,
+    live: Mutex<HashSet<String>>,
+}
+
+impl TokenMint {
+    /// A mint whose tokens start with `prefix`.
+    pub fn new(prefix: impl Into<String>) -> Self {
+        Self {
+            prefix: prefix.into(),
+            issued: AtomicUsize::new(0),
+            live: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// A new live token.
+    pub fn issue(&self) -> String {
+        let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
+        let token = format!("{}{n}", self.prefix);
+        lock(&self.live).insert(token.clone());
+        token
+    }
+
+    /// How many tokens were issued.
+    pub fn issued(&self) -> usize {
+        self.issued.load(Ordering::SeqCst)
+    }
+
+    /// Whether the API accepts `token`.
+    pub fn is_live(&self, token: &str) -> bool {
+        lock(&self.live).contains(token)
+    }
+
+    /// Stops accepting `token`; returns whether it was live (a refresh token used twice is not).
+    pub fn retire(&self, token: &str) -> bool {
+        lock(&self.live).remove(token)
+    }
+
+    /// Stops accepting every token issued so far (they expired, or were revoked).
+    pub fn expire_all(&self) {
+        lock(&self.live).clear();
+    }
+}
+
+/// The credential of a request: the token after `scheme ` in `Authorization`.
+pub fn credential(request: &HttpMockRequest, scheme: &str) -> Option<String> {
+    let value = header(request, "authorization")?;
+    let (s, token) = value.split_once(' ')?;
+    s.eq_ignore_ascii_case(scheme)
+        .then(|| token.trim().to_owned())
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_patterns_encode_values_like_the_client_and_escape_literals() {
+        let p = path_pattern("/api/1.0/employee/{email}/fields", &[("email", "a b@x")]);
+        let encoded = crate::http::path_segment("email", "a b@x").unwrap();
+        assert_eq!(p, format!("^/api/1\\.0/employee/{encoded}/fields$"));
+        let re = httpmock::Regex::new(&p).unwrap();
+        assert!(re.is_match(&format!("/api/1.0/employee/{encoded}/fields")));
+        assert!(!re.is_match("/api/1x0/employee/a b@x/fields"));
+        let any = httpmock::Regex::new(&path_pattern("/a/{x}/b/{y}", &[("y", "1+1")])).unwrap();
+        assert!(any.is_match("/a/anything/b/1+1"));
+        assert!(
+            !any.is_match("/a/two/segments/b/1+1"),
+            "one segment per parameter"
+        );
+        assert!(!any.is_match("/a/x/b/11"), "`+` is literal");
+        let refused = httpmock::Regex::new(&path_pattern("/a/{x}", &[("x", "..")])).unwrap();
+        assert!(!refused.is_match("/a/.."));
+    }
+
+    #[test]
+    fn pkce_s256() {
+        // RFC 7636 appendix B.
+        assert!(pkce_s256_matches(
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        ));
+        assert!(!pkce_s256_matches(
+            "other",
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        ));
+        assert!(!pkce_s256_matches("", ""));
+    }
+
+    #[test]
+    fn mint_issues_numbered_live_tokens() {
+        let m = TokenMint::new("t-");
+        assert_eq!(m.issue(), "t-1");
+        assert_eq!(m.issue(), "t-2");
+        assert!(m.is_live("t-1"));
+        assert!(m.retire("t-1"));
+        assert!(!m.retire("t-1"));
+        m.expire_all();
+        assert!(!m.is_live("t-2"));
+        assert_eq!(m.issued(), 2);
+    }
+}
