@@ -116,7 +116,8 @@ pub fn mock_fixups(
     for item in &mut file.items {
         match item {
             syn::Item::Mod(m) if m.ident == "operations" => {
-                m.attrs.push(syn::parse_quote!(#[allow(missing_docs)]));
+                m.attrs
+                    .push(syn::parse_quote!(#[allow(missing_docs, unused_imports)]));
                 m.attrs
                     .push(syn::parse_quote!(#[allow(clippy::needless_lifetimes)]));
                 let Some((_, items)) = &mut m.content else {

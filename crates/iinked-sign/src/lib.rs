@@ -29,6 +29,8 @@ mod auth;
 #[rustfmt::skip] // prettyplease output is not rustfmt-stable
 mod generated;
 mod manual;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod region;
 pub mod webhook;
 

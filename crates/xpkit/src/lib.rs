@@ -53,6 +53,8 @@
 pub mod known_gaps {}
 mod auth;
 mod manual;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod region;
 mod stream;
 
@@ -96,6 +98,12 @@ macro_rules! services {
             #[rustfmt::skip] // prettyplease output is not rustfmt-stable
             mod generated;
             pub use generated::*;
+
+            /// Typed httpmock helpers of this service (feature `mock`): see [`crate::mock`].
+            #[cfg(feature = "mock")]
+            #[allow(missing_docs, clippy::all)]
+            #[rustfmt::skip] // prettyplease output is not rustfmt-stable
+            pub mod mock;
 
             crate::auth::service_client!($module, crate::region::Service::$service);
         }

@@ -2,7 +2,7 @@
 // spec sha256: 915f0cd4c66345dc544bb64588a310595f88b814aa519c2c5fee87a9f3894ea6
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

@@ -2,7 +2,7 @@
 // spec sha256: 7a5fd2524b64c83c5460fb2718ea7e6472ef42f688856d4873a1fa4a64482253
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

@@ -2,7 +2,7 @@
 // spec sha256: b175987e1b0ac2711198d3c44871b63f88e8a859105806698f87d1a66eafcbc7
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

@@ -2,7 +2,7 @@
 // spec sha256: d5987f6963b55865ac6daf2ff30bde0f102ccf512e5496459b1e2eec5a5ed6ed
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

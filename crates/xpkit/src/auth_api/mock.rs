@@ -2,7 +2,7 @@
 // spec sha256: ddc426719be6bab0b991a4a455c07eb4141387171b787b0b2c1dc758d69c367f
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

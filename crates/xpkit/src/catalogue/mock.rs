@@ -2,7 +2,7 @@
 // spec sha256: 9f7694dd5584fcd8912dd1803f576ee020801463721812f23401625bbbf1daf6
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

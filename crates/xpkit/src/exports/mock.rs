@@ -2,7 +2,7 @@
 // spec sha256: 9a09539e3aa4c29925aa8dec485e91297fea8f06efd62193a33c6b95e72ed75c
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

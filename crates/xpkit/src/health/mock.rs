@@ -2,7 +2,7 @@
 // spec sha256: 2fed7ab62be853f15def8515ca09868c69914287e6671b80a17fb22b6546ab7d
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

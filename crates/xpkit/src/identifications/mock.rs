@@ -2,7 +2,7 @@
 // spec sha256: c81f298a67e3ec98e45131d46685b20975527a2bb6ee31396353a12685100391
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

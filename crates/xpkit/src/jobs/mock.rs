@@ -2,7 +2,7 @@
 // spec sha256: 66e32a0897f7dcbcff5f23ce50650a5cacf5416b98f5013f9899e952a7feba87
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

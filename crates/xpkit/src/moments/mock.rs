@@ -2,7 +2,7 @@
 // spec sha256: f36aaf8003e4cf7379d197d0f74bfb0644f6132b88ab733bd55e4adae0abbce0
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

@@ -2,7 +2,7 @@
 // spec sha256: b528fdaea1572bd87819129cb8e47e305a69c80dbbd6ff0fe08a05a37fc86af0
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

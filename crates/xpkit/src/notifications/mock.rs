@@ -2,7 +2,7 @@
 // spec sha256: cf9416df0c26c65b810ea8ccfbe4d16d561c975e6e96f213ad9b65ef38eec435
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

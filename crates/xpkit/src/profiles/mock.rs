@@ -2,7 +2,7 @@
 // spec sha256: 8753577a631e96e3f654d786404d86eb525415e1202437164680d39c9bc5965f
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

@@ -2,7 +2,7 @@
 // spec sha256: dfc2e46c5714336c14d61604ff4fbd7b4145eef0520b731c084437aef4805017
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

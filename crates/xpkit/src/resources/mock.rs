@@ -2,7 +2,7 @@
 // spec sha256: 75c9bee31fd3f5d9f325a582236c20f0a8f5dc6a080ef60df7d44b24df482535
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

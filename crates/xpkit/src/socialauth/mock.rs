@@ -2,7 +2,7 @@
 // spec sha256: 0f98fc6e4649f4f3253f8d96342e2b49e615096915ca1a32c11b5e2e3d887403
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

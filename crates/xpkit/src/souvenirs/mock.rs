@@ -2,7 +2,7 @@
 // spec sha256: b9a8748905a326fa7d0e945d3ee557bc9fe709a2b3ec2ff60bf203bb2186617d
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

@@ -2,7 +2,7 @@
 // spec sha256: 72bf209d293f26520ff620882ca80ec0e9d23f5ad326b503140b27fa02390649
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

@@ -2,7 +2,7 @@
 // spec sha256: 2293d6867e1a360e9893d9b11b2a24f109a1918420f30828ac5dfb2243f078d6
 // DO NOT EDIT
 
-#[allow(missing_docs)]
+#[allow(missing_docs, unused_imports)]
 #[allow(clippy::needless_lifetimes)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)

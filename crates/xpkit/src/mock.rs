@@ -1,0 +1,157 @@
+//! Test support for code that calls XPKit (feature `mock`): typed httpmock helpers per
+//! operation of each service (`xpkit_sdk::<service>::mock::MockServerExt`, generated from the
+//! specs) and [`MockXpKit`], a fake XPKit region on loopback that already serves what the SDK's
+//! auth needs.
+//!
+//! ```
+//! use xpkit_sdk::mock::{MockXpKit, json};
+//! use xpkit_sdk::profiles::mock::MockServerExt as _;
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), xpkit_sdk::Error> {
+//! let xp = MockXpKit::start().await;
+//! xp.read_profile(|when, then| {
+//!     when.resource_id("p 1");
+//!     then.error(404, json!({"error": "Not found"}));
+//! });
+//! let e = xp.client()?.profiles().read_profile().resource_id("p 1").send().await.unwrap_err();
+//! assert_eq!(e.status(), Some(404));
+//! assert_eq!(xp.token_requests(), 1);
+//! # Ok(()) }
+//! ```
+//!
+//! What [`MockXpKit`] plays, on one origin (`Region::custom`: each service under
+//! `/<service>`):
+//!
+//! * `POST /auth/api/token/`: the client-credentials grant for [`CLIENT_ID`] and
+//!   [`CLIENT_SECRET`] (form body or HTTP Basic), answering a new bearer token; other
+//!   credentials get `401 invalid_client`.
+//! * Every other `/<service>/api/...` request without a live token of its own is answered
+//!   `403`, as XPKit answers an expired token, before any mock of yours;
+//!   [`MockXpKit::expire_tokens`] makes the SDK fetch a new token once.
+//!
+//! The end-user login ([`UserLogin`](crate::UserLogin)) is not played.
+
+pub use sdk_auth::mock::httpmock;
+/// `serde_json::json!`, for answers.
+pub use serde_json::json;
+
+use httpmock::MockServer;
+use sdk_auth::mock::{TokenMint, credential, form, json as answer};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The client id [`MockXpKit`] accepts.
+pub const CLIENT_ID: &str = "mock-xpkit-app";
+/// The client secret [`MockXpKit`] accepts.
+pub const CLIENT_SECRET: &str = "mock-xpkit-secret";
+/// The token endpoint's path on the fake.
+const TOKEN_PATH: &str = "/auth/api/token/";
+
+/// A fake XPKit region on loopback: the regional token endpoint and an authorization check in
+/// front of every service; the typed mocks of each service's `mock::MockServerExt` say what
+/// each operation answers. Derefs to the [`MockServer`], which stops when this is dropped.
+pub struct MockXpKit {
+    server: MockServer,
+    tokens: Arc<TokenMint>,
+    token_requests: Arc<AtomicUsize>,
+}
+
+impl std::fmt::Debug for MockXpKit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockXpKit")
+            .field("base_url", &self.server.base_url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for MockXpKit {
+    type Target = MockServer;
+    fn deref(&self) -> &MockServer {
+        &self.server
+    }
+}
+
+impl MockXpKit {
+    /// Starts the fake on a free loopback port.
+    pub async fn start() -> Self {
+        let server = MockServer::start_async().await;
+        let tokens = Arc::new(TokenMint::new("mock-xpkit-token-"));
+        let token_requests = Arc::new(AtomicUsize::new(0));
+
+        let live = tokens.clone();
+        server.mock(move |when, then| {
+            when.path_matches("^/[a-z_]+/api/").is_true(move |req| {
+                req.uri().path() != TOKEN_PATH
+                    && !credential(req, "Bearer").is_some_and(|t| live.is_live(&t))
+            });
+            then.status(403)
+                .header("content-type", "application/json")
+                .json_body(json!({"error": "Forbidden", "description": "Token expired or missing permission"}));
+        });
+
+        let (mint, count) = (tokens.clone(), token_requests.clone());
+        server.mock(move |when, then| {
+            when.method(httpmock::Method::POST).path(TOKEN_PATH);
+            then.respond_with(move |req| {
+                count.fetch_add(1, Ordering::SeqCst);
+                let f = form(req);
+                let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
+                let basic = credential(req, "Basic").is_some_and(|b| b == basic_credentials());
+                if get("grant_type") != "client_credentials" {
+                    return answer(400, &json!({"error": "unsupported_grant_type"}));
+                }
+                if !(basic || (get("client_id") == CLIENT_ID && get("client_secret") == CLIENT_SECRET)) {
+                    return answer(401, &json!({"error": "invalid_client"}));
+                }
+                answer(
+                    200,
+                    &json!({"access_token": mint.issue(), "token_type": "Bearer", "expires_in": 36000, "scope": ""}),
+                )
+            });
+        });
+        Self {
+            server,
+            tokens,
+            token_requests,
+        }
+    }
+
+    /// The fake as a region: `Region::custom(base)`.
+    pub fn region(&self) -> Result<crate::Region, crate::Error> {
+        crate::Region::custom(&self.server.base_url())
+    }
+
+    /// A builder with the fake's credentials and region; add your own settings before
+    /// `build()`.
+    pub fn builder(&self) -> Result<crate::XpKitBuilder, crate::Error> {
+        Ok(crate::XpKit::builder()
+            .credentials(CLIENT_ID, CLIENT_SECRET)
+            .region(self.region()?))
+    }
+
+    /// A handle on the fake (its service clients share one token).
+    pub fn client(&self) -> Result<crate::XpKit, crate::Error> {
+        self.builder()?.build()
+    }
+
+    /// How many token requests the fake received (refused ones included).
+    pub fn token_requests(&self) -> usize {
+        self.token_requests.load(Ordering::SeqCst)
+    }
+
+    /// How many tokens the fake issued.
+    pub fn tokens_issued(&self) -> usize {
+        self.tokens.issued()
+    }
+
+    /// Every token issued so far stops working, as if it had expired: the next call is
+    /// answered 403 and the SDK fetches a new token once.
+    pub fn expire_tokens(&self) {
+        self.tokens.expire_all();
+    }
+}
+
+fn basic_credentials() -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+}
