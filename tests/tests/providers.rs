@@ -10,6 +10,10 @@ mod fuzz;
 mod hardening;
 #[path = "providers/iinked_sign.rs"]
 mod iinked_sign;
+#[path = "providers/mock.rs"]
+mod mock;
+#[path = "providers/schemas.rs"]
+mod schemas;
 #[path = "providers/surface.rs"]
 mod surface;
 #[path = "providers/sweep.rs"]

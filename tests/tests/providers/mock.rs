@@ -1,0 +1,282 @@
+//! The test kit users get with each crate's `mock` feature, used the way a downstream test uses
+//! it: start the fake, say what one operation answers, call, assert. Also what the fakes
+//! themselves promise (auth on the wire, PKCE, rotation, expiry) and what the generated typed
+//! matchers get right (encoded path values, one segment per parameter).
+
+use sdk_auth::ErrorKind;
+use std::sync::Arc;
+
+mod xink {
+    use super::*;
+    use xink_sdk::mock::{MockServerExt, MockXink, json};
+
+    #[tokio::test]
+    async fn list_employees_downstream() -> Result<(), xink_sdk::Error> {
+        let xink = MockXink::start().await;
+        let list = xink.list_employees(|when, then| {
+            when.offset(0).limit(500);
+            then.ok(&json!([{"Email": "jane@example.com"}]).into());
+        });
+        let page = xink.client()?.list_employees().send().await?.into_inner();
+        assert_eq!(page.0[0]["Email"], "jane@example.com");
+        list.assert_async().await;
+        assert_eq!(xink.token_requests(), 1);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn failing_get_employee_fields_downstream() -> Result<(), xink_sdk::Error> {
+        let xink = MockXink::start().await;
+        let missing = xink.get_employee_fields(|when, then| {
+            when.email("a b@x");
+            then.error(404, json!({"Message": "Employee not found"}));
+        });
+        let client = xink.client()?;
+        let e = client
+            .get_employee_fields()
+            .email("a b@x")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!((e.kind(), e.status()), (ErrorKind::Api, Some(404)));
+        assert!(e.to_string().contains("Employee not found"), "{e}");
+        missing.assert_async().await;
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn typed_path_matchers_match_the_encoded_value_only() -> Result<(), xink_sdk::Error> {
+        let xink = MockXink::start().await;
+        let plus = xink.get_employee_fields(|when, then| {
+            when.email("x+y@x.io");
+            then.ok(&json!({"who": "plus"}).into());
+        });
+        let client = xink.client()?;
+        // `+` and `.` are literal: neither `xxy@x.io` nor `x+y@xxio` reaches the mock.
+        for other in ["xxy@x.io", "x+y@xxio", "x+y@x.io/extra"] {
+            let e = client
+                .get_employee_fields()
+                .email(other)
+                .send()
+                .await
+                .unwrap_err();
+            assert_eq!(e.status(), Some(404), "{other}: {e}");
+        }
+        let ok = client
+            .get_employee_fields()
+            .email("x+y@x.io")
+            .send()
+            .await?;
+        assert_eq!(ok.into_inner().0["who"], "plus");
+        assert_eq!(plus.calls_async().await, 1);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn expired_token_is_refreshed_once_and_the_call_resent() -> Result<(), xink_sdk::Error> {
+        let xink = MockXink::start().await;
+        let info = xink.get_account_info(|_, then| {
+            then.ok(&json!({"plan": "pro"}).into());
+        });
+        let client = xink.client()?;
+        client.get_account_info().send().await?;
+        xink.expire_tokens();
+        // The fake answers 401 to the expired token; the SDK fetches a new one and resends.
+        let answer = client.get_account_info().send().await?;
+        assert_eq!(answer.into_inner().0["plan"], "pro");
+        assert_eq!(xink.token_requests(), 2);
+        assert_eq!(info.calls_async().await, 2);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn wrong_credentials_are_an_auth_error_after_one_token_request() {
+        let xink = MockXink::start().await;
+        let client = xink
+            .builder()
+            .credentials(xink_sdk::mock::CLIENT_ID, "not-the-secret")
+            .build()
+            .unwrap();
+        let e = client.get_account_info().send().await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
+        assert!(!format!("{e} {e:?}").contains("not-the-secret"));
+        assert_eq!(xink.token_requests(), 1);
+    }
+}
+
+mod iinked_sign {
+    use super::*;
+    use iinked_sign_sdk::mock::{MockIinkedSign, MockServerExt};
+    use iinked_sign_sdk::{InMemoryTokenStore, TokenStore, types};
+
+    fn empty() -> types::PackageList {
+        types::PackageList {
+            items: vec![],
+            skip: None,
+            take: None,
+            total: Some(0),
+        }
+    }
+
+    #[tokio::test]
+    async fn oauth_flow_end_to_end_with_refresh_rotation() -> Result<(), iinked_sign_sdk::Error> {
+        let iinked = MockIinkedSign::start().await;
+        let store: Arc<dyn TokenStore> = Arc::new(InMemoryTokenStore::new());
+        let flow = iinked.flow(store.clone())?;
+        let pending = flow.begin().await?;
+        let redirect = iinked.authorize(pending.url().as_str())?;
+        flow.finish(&redirect, pending.state(), "user-1").await?;
+        // The code is single use, and so is the pending record.
+        assert!(
+            flow.finish(&redirect, pending.state(), "user-1")
+                .await
+                .is_err()
+        );
+
+        let list = iinked.list_packages(|when, then| {
+            when.into_inner()
+                .header("authorization", "Bearer mock-iinked-access-1")
+                .header_missing("api_key");
+            then.ok(&empty());
+        });
+        let client = iinked.oauth_client(store.clone(), "user-1")?;
+        let body = || types::ListPackagesRequest::builder();
+        assert_eq!(
+            client
+                .list_packages()
+                .body(body())
+                .send()
+                .await?
+                .into_inner()
+                .total,
+            Some(0)
+        );
+        assert_eq!(list.calls_async().await, 1);
+
+        // Expiry: 401, one refresh (rotating the refresh token), one resend.
+        iinked.expire_tokens();
+        let refreshed = iinked.list_packages(|when, then| {
+            when.into_inner()
+                .header("authorization", "Bearer mock-iinked-access-2");
+            then.ok(&empty());
+        });
+        client.list_packages().body(body()).send().await?;
+        assert_eq!(refreshed.calls_async().await, 1);
+        assert_eq!(iinked.token_requests(), 2, "one code exchange, one refresh");
+        let stored = store.get(&flow.store_key("user-1")).await?.expect("stored");
+        assert_eq!(
+            stored.refresh_token.as_ref().map(|r| r.secret().to_owned()),
+            Some("mock-iinked-refresh-2".to_owned()),
+            "the rotated refresh token is written back"
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_code_bound_to_another_pkce_challenge_is_refused()
+    -> Result<(), iinked_sign_sdk::Error> {
+        let iinked = MockIinkedSign::start().await;
+        let flow = iinked.flow(Arc::new(InMemoryTokenStore::new()))?;
+        let pending = flow.begin().await?;
+        let mut tampered = pending.url().clone();
+        let pairs: Vec<(String, String)> = tampered
+            .query_pairs()
+            .map(|(k, v)| match &*k {
+                "code_challenge" => (
+                    k.into_owned(),
+                    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+                ),
+                _ => (k.into_owned(), v.into_owned()),
+            })
+            .collect();
+        tampered.query_pairs_mut().clear().extend_pairs(pairs);
+        let redirect = iinked.authorize(tampered.as_str())?;
+        let e = flow
+            .finish(&redirect, pending.state(), "u")
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
+        assert_eq!(iinked.token_requests(), 1);
+        // An authorize URL the fake would refuse says why.
+        let e = iinked
+            .authorize("https://elsewhere/connect/authorize?client_id=x")
+            .unwrap_err();
+        assert!(e.to_string().contains("client_id"), "{e}");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn api_key_mode_sends_the_key_and_no_bearer() -> Result<(), iinked_sign_sdk::Error> {
+        let iinked = MockIinkedSign::start().await;
+        let list = iinked.list_packages(|when, then| {
+            when.into_inner()
+                .header("api_key", iinked_sign_sdk::mock::API_KEY)
+                .header_missing("authorization");
+            then.ok(&empty());
+        });
+        let client = iinked.api_key_client()?;
+        client
+            .list_packages()
+            .body(types::ListPackagesRequest::builder())
+            .send()
+            .await?;
+        assert_eq!(list.calls_async().await, 1);
+        assert_eq!(iinked.token_requests(), 0);
+        let wrong = iinked.builder().api_key("wrong").build()?;
+        let e = wrong
+            .list_packages()
+            .body(types::ListPackagesRequest::builder())
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(e.status(), Some(401));
+        Ok(())
+    }
+}
+
+mod xpkit {
+    use xpkit_sdk::mock::{MockXpKit, json};
+    use xpkit_sdk::profiles::mock::MockServerExt as _;
+
+    #[tokio::test]
+    async fn forbidden_expired_token_is_replaced_once() -> Result<(), xpkit_sdk::Error> {
+        let xp = MockXpKit::start().await;
+        let read = xp.read_profile(|when, then| {
+            when.resource_id("p/1");
+            then.error(
+                200,
+                json!({"resource_id": "p/1", "resource": {"first_name": "Ada"}}),
+            );
+        });
+        let profiles = xp.client()?.profiles();
+        profiles.read_profile().resource_id("p/1").send().await?;
+        xp.expire_tokens();
+        profiles.read_profile().resource_id("p/1").send().await?;
+        assert_eq!(read.calls_async().await, 2);
+        assert_eq!(xp.token_requests(), 2, "one token, then one after the 403");
+        Ok(())
+    }
+}
+
+mod xref {
+    use xref_sdk::mock::{MockServerExt, MockXref};
+
+    #[tokio::test]
+    async fn connected_client_then_revocation_asks_for_reauthorization()
+    -> Result<(), xref_sdk::Error> {
+        let xref = MockXref::start().await;
+        let check = xref.check_auth(|when, then| {
+            when.into_inner()
+                .header("authorization", "Token mock-xref-token-1");
+            then.ok();
+        });
+        let client = xref.client().await?;
+        client.check_auth().send().await?;
+        assert_eq!(check.calls_async().await, 1);
+        xref.revoke_tokens();
+        let e = client.check_auth().send().await.unwrap_err();
+        assert!(e.needs_reauthorization(), "{e}");
+        assert_eq!(xref.token_requests(), 1);
+        Ok(())
+    }
+}
