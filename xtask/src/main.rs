@@ -2,12 +2,17 @@
 //!
 //! ```text
 //! cargo xtask generate [--check] [-v|--verbose] [PROVIDER...]
+//! cargo xtask api [--check]
 //! ```
 //!
 //! `generate` runs every spec in [`targets::TARGETS`] (or only the named providers) through
 //! progenitor and writes each provider crate's `src/generated.rs`. With `--check` nothing is
 //! written: every output that differs from a fresh generation is named and the command exits 1.
+//!
+//! `api` writes each library crate's public-API listing (`crates/<crate>/public-api.txt`, see
+//! [`api`]); with `--check` it fails on any drift and says whether the change is breaking.
 
+mod api;
 mod generate;
 mod lint;
 mod mocks;
@@ -19,12 +24,17 @@ use std::process::ExitCode;
 
 const USAGE: &str = "\
 usage: cargo xtask generate [--check] [-v|--verbose] [PROVIDER...]
+       cargo xtask api [--check]
        cargo xtask bench [ITERATIONS]
 
   generate         regenerate crates/<provider>/src/generated.rs from specs/
   --check          write nothing; fail if any checked-in file differs from a fresh generation
   -v, --verbose    with --check, print a unified diff of each drifting file
   PROVIDER         limit to these targets (default: all)
+  api              write crates/<crate>/public-api.txt (the public API, from rustdoc JSON)
+  api --check      write nothing; fail if the public API differs from the listing, naming
+                   removed/changed lines (breaking: needs a semver-incompatible version) and
+                   added ones
   bench            time generation, then build and run the SDK benchmarks (release) and
                    print one table (ITERATIONS: calls per side in the latency comparison)";
 
@@ -82,6 +92,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 Ok(ExitCode::SUCCESS)
             }
         }
+        "api" => api_command(rest),
         "bench" => bench(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
@@ -89,6 +100,70 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         }
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     }
+}
+
+/// `cargo xtask api [--check]`.
+fn api_command(args: &[String]) -> Result<ExitCode, String> {
+    let mut check = false;
+    for arg in args {
+        match arg.as_str() {
+            "--check" => check = true,
+            other => return Err(format!("unknown argument `{other}`\n\n{USAGE}")),
+        }
+    }
+    let root = workspace_root()?;
+    let mut failed = false;
+    for (package, dir) in api::CRATES {
+        let manifest = std::fs::read_to_string(root.join(dir).join("Cargo.toml"))
+            .map_err(|e| format!("{dir}/Cargo.toml: {e}"))?;
+        let version = manifest
+            .lines()
+            .find_map(|l| l.strip_prefix("version = \""))
+            .and_then(|v| v.strip_suffix('"'))
+            .ok_or_else(|| format!("{dir}/Cargo.toml: no version"))?
+            .to_owned();
+        let doc = api::rustdoc_json(&root, package)?;
+        let fresh = api::listing(package, &version, &doc)?;
+        let path = api::listing_path(dir);
+        let current = std::fs::read_to_string(root.join(&path)).unwrap_or_default();
+        if current == fresh {
+            println!("{path}: up to date");
+            continue;
+        }
+        if !check {
+            std::fs::write(root.join(&path), &fresh).map_err(|e| format!("{path}: {e}"))?;
+            println!("{path}: written");
+            continue;
+        }
+        failed = true;
+        let (removed, added) = api::diff(&current, &fresh);
+        let old_version = api::listed_version(&current).unwrap_or("none");
+        println!(
+            "{path}: the public API of {package} changed: {} line(s) removed or changed, {} added",
+            removed.len(),
+            added.len()
+        );
+        for line in removed.iter().take(40) {
+            println!("  - {line}");
+        }
+        for line in added.iter().take(40) {
+            println!("  + {line}");
+        }
+        if !removed.is_empty() && !api::is_breaking_bump(old_version, &version) {
+            println!(
+                "  BREAKING: {package} {version} removes or changes public API of {old_version} \
+                 without a semver-incompatible version: keep the old API, or bump the version \
+                 (and say so in CHANGELOG.md), then run `cargo xtask api`"
+            );
+        } else {
+            println!("  run `cargo xtask api` to update the listing");
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// `cargo xtask bench`: generation time in-process, then `sdk-bench` in release.
@@ -241,11 +316,13 @@ mod tests {
         let real = find_root(None, Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
         for target in targets::TARGETS {
             let gaps = format!("{}/KNOWN_GAPS.md", target.krate);
+            let mock = target.mock_output();
             let files = [
                 Some(target.spec),
                 Some(target.output),
                 target.shared,
                 Some(gaps.as_str()),
+                mock.as_deref(),
             ];
             for file in files.into_iter().flatten() {
                 let to = dir.join(file);
@@ -283,7 +360,11 @@ mod tests {
         assert_eq!(find_root(None, &b.join("specs/xpkit")).unwrap(), b);
         let first = generate::run(&root_a, &xink, &check);
         assert_eq!(first.drifted, 0, "{:?} {:?}", first.lines, first.errors);
-        assert_eq!(generate::run(&b, &xink, &check).drifted, 1);
+        assert_eq!(
+            generate::run(&b, &xink, &check).drifted,
+            2,
+            "the client and its mocks"
+        );
         // Generating in B writes B only.
         let written = generate::run(&b, &xink, &generate::Options::default());
         assert!(written.errors.is_empty(), "{:?}", written.errors);
