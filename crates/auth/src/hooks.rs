@@ -694,7 +694,7 @@ mod wire_tests {
     }
 
     async fn call(hooks: &AuthHooks) -> reqwest::Response {
-        let http = reqwest::Client::new();
+        let http = crate::http::client("sdk-auth-test", &crate::Timeouts::default()).unwrap();
         let mut req = http
             .get(format!("{API_ROOT_PLACEHOLDER}/x"))
             .header("api-version", "1.0")

@@ -30,8 +30,10 @@
 //! use sdk_auth::{ClientCredentials, ClientId, ClientSecret, Expiring, RefreshPolicy, TokenCache};
 //!
 //! # async fn run() -> Result<(), sdk_auth::Error> {
+//! // The SDK's client: no redirects, timeouts, and the TLS backend of the cargo features.
+//! let http = sdk_auth::http::client("my-app/1.0", &sdk_auth::Timeouts::default())?;
 //! let grant = ClientCredentials::new(
-//!     reqwest::Client::new(),
+//!     http,
 //!     "example",
 //!     "https://auth.example.com/oauth/token".parse().expect("URL"),
 //!     ClientId::new("my-client"),
@@ -56,7 +58,7 @@
 //! ```
 //!
 //! Crates used rather than written: [`secrecy`] for secrets, `reqwest` 0.13 (the one the
-//! generated clients use; rustls only), `futures`' `Shared` for single flight, `fastrand` for
+//! generated clients use; rustls on aws-lc-rs by default, or ring or native-tls by feature), `futures`' `Shared` for single flight, `fastrand` for
 //! jitter. The `oauth2` crate is not used: its default features build a second reqwest, and the
 //! providers' token requests are a few lines each with quirks (Xink's Basic variant, Xref's
 //! non-RFC response) that are simpler written directly.

@@ -754,7 +754,7 @@ mod tests {
 
     fn client() -> AuthorizationCodeClient {
         AuthorizationCodeClient::new(
-            reqwest::Client::new(),
+            crate::http::client("sdk-auth-test", &crate::Timeouts::default()).unwrap(),
             "demo",
             Url::parse("https://idp.example/connect/authorize").unwrap(),
             Url::parse("https://idp.example/connect/token").unwrap(),
@@ -837,7 +837,7 @@ mod tests {
     #[test]
     fn http_redirect_is_refused() {
         let e = AuthorizationCodeClient::new(
-            reqwest::Client::new(),
+            crate::http::client("sdk-auth-test", &crate::Timeouts::default()).unwrap(),
             "demo",
             Url::parse("https://idp.example/a").unwrap(),
             Url::parse("https://idp.example/t").unwrap(),

@@ -435,7 +435,7 @@ mod tests {
     #[test]
     fn debug_hides_secret() {
         let cc = ClientCredentials::new(
-            reqwest::Client::new(),
+            crate::http::client("sdk-auth-test", &crate::Timeouts::default()).unwrap(),
             "p",
             Url::parse("https://auth.example").unwrap(),
             ClientId::new("id"),
