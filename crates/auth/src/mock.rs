@@ -192,17 +192,17 @@ mod tests {
         let p = path_pattern("/api/1.0/employee/{email}/fields", &[("email", "a b@x")]);
         let encoded = crate::http::path_segment("email", "a b@x").unwrap();
         assert_eq!(p, format!("^/api/1\\.0/employee/{encoded}/fields$"));
-        let re = httpmock::Regex::new(&p).unwrap();
+        let re = regex::Regex::new(&p).unwrap();
         assert!(re.is_match(&format!("/api/1.0/employee/{encoded}/fields")));
         assert!(!re.is_match("/api/1x0/employee/a b@x/fields"));
-        let any = httpmock::Regex::new(&path_pattern("/a/{x}/b/{y}", &[("y", "1+1")])).unwrap();
+        let any = regex::Regex::new(&path_pattern("/a/{x}/b/{y}", &[("y", "1+1")])).unwrap();
         assert!(any.is_match("/a/anything/b/1+1"));
         assert!(
             !any.is_match("/a/two/segments/b/1+1"),
             "one segment per parameter"
         );
         assert!(!any.is_match("/a/x/b/11"), "`+` is literal");
-        let refused = httpmock::Regex::new(&path_pattern("/a/{x}", &[("x", "..")])).unwrap();
+        let refused = regex::Regex::new(&path_pattern("/a/{x}", &[("x", "..")])).unwrap();
         assert!(!refused.is_match("/a/.."));
     }
 
