@@ -144,30 +144,6 @@ async fn api_key_header_on_every_call_and_never_a_bearer() -> Result {
 }
 
 #[tokio::test]
-async fn api_key_401_is_final() -> Result {
-    let fake = FakeIinked::start().await;
-    let client = Client::builder()
-        .region(datacenter(&fake))
-        .api_key("canary-apikey-wrong")
-        .build()?;
-    let err: iinked_sign_sdk::Error = client
-        .get_package()
-        .package_id(PACKAGE_ID)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Auth);
-    assert_eq!(err.status(), Some(401));
-    assert_eq!(err.provider(), Some("iinked-sign"));
-    assert_eq!(
-        fake.api_requests().len(),
-        1,
-        "a key cannot be refreshed: no resend"
-    );
-    Ok(())
-}
-
-#[tokio::test]
 async fn add_package_serializes_the_documented_names() -> Result {
     let fake = FakeIinked::start().await;
     let client = key_client(&fake);

@@ -90,6 +90,37 @@ mod xink {
     }
 
     #[tokio::test]
+    async fn api_error_answers_keep_status_message_and_request_id() -> Result<(), xink_sdk::Error> {
+        let xink = MockXink::start().await;
+        xink.get_employee_fields(|when, then| {
+            when.email("nobody@example.com");
+            then.into_inner()
+                .status(404)
+                .header("content-type", "application/json")
+                .header("x-request-id", "req-404")
+                .json_body(json!({"Message": "No HTTP resource was found that matches the request URI."}));
+        });
+        let client = xink.client()?;
+        let err = client.get_employee_fields().email("nobody@example.com").send().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Api);
+        assert_eq!(err.status(), Some(404));
+        assert_eq!(err.request_id(), Some("req-404"));
+        assert_eq!(
+            err.to_string(),
+            "xink: get_employee_fields: api error (HTTP 404): No HTTP resource was found that matches the request URI. [request id req-404]"
+        );
+        // A builder missing a required parameter is a configuration error, not a panic.
+        let err = client.get_employee_fields().send().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert_eq!(
+            err.to_string(),
+            "xink: get_employee_fields: configuration error: email was not initialized"
+        );
+        assert_eq!(xink.token_requests(), 1);
+        Ok(())
+    }
+
+    #[tokio::test]
     async fn wrong_credentials_are_an_auth_error_after_one_token_request() {
         let xink = MockXink::start().await;
         let client = xink
@@ -222,19 +253,30 @@ mod iinked_sign {
             .await?;
         assert_eq!(list.calls_async().await, 1);
         assert_eq!(iinked.token_requests(), 0);
-        let wrong = iinked.builder().api_key("wrong").build()?;
-        let e = wrong
-            .list_packages()
-            .body(types::ListPackagesRequest::builder())
-            .send()
-            .await
-            .unwrap_err();
-        assert_eq!(e.status(), Some(401));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn api_key_401_is_final() -> Result<(), iinked_sign_sdk::Error> {
+        let iinked = MockIinkedSign::start().await;
+        let package = iinked.get_package(|_, then| {
+            then.json(200, serde_json::json!({}));
+        });
+        let client = iinked.builder().api_key("canary-apikey-wrong").build()?;
+        let id = "581aa1e0-49ea-4e49-841a-a74050e7d776";
+        let err = client.get_package().package_id(id).send().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Auth);
+        assert_eq!(err.status(), Some(401));
+        assert_eq!(err.provider(), Some("iinked-sign"));
+        assert_eq!(package.calls_async().await, 0, "the fake refused it first");
+        assert_eq!(iinked.token_requests(), 0, "a key cannot be refreshed: no token request");
+        assert!(!format!("{err} {err:?}").contains("canary-apikey-wrong"));
         Ok(())
     }
 }
 
 mod xpkit {
+    use super::*;
     use xpkit_sdk::mock::{MockXpKit, json};
     use xpkit_sdk::profiles::mock::MockServerExt as _;
 
@@ -254,6 +296,23 @@ mod xpkit {
         profiles.read_profile().resource_id("p/1").send().await?;
         assert_eq!(read.calls_async().await, 2);
         assert_eq!(xp.token_requests(), 2, "one token, then one after the 403");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn xpkit_error_shapes_become_readable_errors() -> Result<(), xpkit_sdk::Error> {
+        let xp = MockXpKit::start().await;
+        xp.read_profile(|when, then| {
+            when.resource_id("missing");
+            then.error(404, json!({"error": "Not found", "description": "No profile with this id"}));
+        });
+        let err = xp.client()?.profiles().read_profile().resource_id("missing").send().await;
+        let err = err.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Api);
+        assert_eq!(
+            err.to_string(),
+            "xpkit: read_profile: api error (HTTP 404): Not found: No profile with this id"
+        );
         Ok(())
     }
 }

@@ -522,33 +522,6 @@ async fn malformed_discovery_responses_are_clear_errors() -> Result {
 }
 
 #[tokio::test]
-async fn api_error_answers_keep_status_message_and_request_id() -> Result {
-    let fake = FakeXink::start().await;
-    let client = fake.builder().build()?;
-    let err: xink_sdk::Error = client
-        .get_employee_fields()
-        .email("nobody@example.com")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Api);
-    assert_eq!(err.status(), Some(404));
-    assert_eq!(err.request_id(), Some("req-404"));
-    assert_eq!(
-        err.to_string(),
-        "xink: get_employee_fields: api error (HTTP 404): No HTTP resource was found that matches the request URI. [request id req-404]"
-    );
-    // A builder missing a required parameter is a configuration error, not a panic.
-    let err = client.get_employee_fields().send().await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Config);
-    assert_eq!(
-        err.to_string(),
-        "xink: get_employee_fields: configuration error: email was not initialized"
-    );
-    Ok(())
-}
-
-#[tokio::test]
 async fn unreachable_auth_server_is_a_transport_error() -> Result {
     let fake = FakeXink::start().await;
     let base = fake.base().to_owned();

@@ -442,21 +442,8 @@ async fn non_json_answers_and_identity_check() -> Result {
 
 #[tokio::test]
 async fn xpkit_error_shapes_become_readable_errors() -> Result {
+    // The 404 shape is in the kit's tests (`mock.rs`); a refused token request here.
     let fake = FakeXpKit::start().await;
-    let xp = xpkit(&fake);
-    let err: xpkit_sdk::Error = xp
-        .profiles()
-        .read_profile()
-        .resource_id("missing")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Api);
-    assert_eq!(
-        err.to_string(),
-        "xpkit: read_profile: api error (HTTP 404): Not found: No profile with this id"
-    );
-
     fake.override_tokens(Some(Canned::json(
         401,
         json!({"error": "Unauthorized", "extra_info": {"error": "invalid_client"}}),

@@ -87,10 +87,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -140,10 +144,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -213,10 +221,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -278,10 +290,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -346,10 +362,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -401,10 +421,14 @@ pub mod operations {
             assert_eq!(status / 100u16, 2u16);
             Self(self.0.status(status))
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -491,10 +515,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -544,10 +572,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -609,10 +641,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -677,10 +713,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -732,10 +772,14 @@ pub mod operations {
             assert_eq!(status / 100u16, 2u16);
             Self(self.0.status(status))
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0

@@ -97,10 +97,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -150,10 +154,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -206,10 +214,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -262,10 +274,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -327,10 +343,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -395,10 +415,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -450,10 +474,14 @@ pub mod operations {
             assert_eq!(status / 100u16, 2u16);
             Self(self.0.status(status))
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -521,10 +549,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -574,10 +606,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0

@@ -87,10 +87,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -140,10 +144,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -205,10 +213,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -273,10 +285,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -328,10 +344,14 @@ pub mod operations {
             assert_eq!(status / 100u16, 2u16);
             Self(self.0.status(status))
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -399,10 +419,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -504,10 +528,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -572,10 +600,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -637,10 +669,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -714,10 +750,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -794,10 +834,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -861,10 +905,14 @@ pub mod operations {
             assert_eq!(status / 100u16, 2u16);
             Self(self.0.status(status))
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -944,10 +992,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0

@@ -50,10 +50,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -165,10 +169,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -233,10 +241,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -310,10 +322,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -390,10 +406,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -457,10 +477,14 @@ pub mod operations {
             assert_eq!(status / 100u16, 2u16);
             Self(self.0.status(status))
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
@@ -540,10 +564,14 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0

@@ -34,10 +34,14 @@ pub mod operations {
         pub fn ok(self) -> Self {
             Self(self.0.status(200u16))
         }
-        /// Answers `status` with a JSON body: the provider's error answers
-        /// (its error shape is in the crate docs), or any answer the spec
-        /// does not list.
+        /// Answers an error `status` with a JSON body (the provider's error
+        /// shape is in the crate docs).
         pub fn error(self, status: u16, body: ::serde_json::Value) -> Self {
+            self.json(status, body)
+        }
+        /// Answers `status` with any JSON body: an answer the spec does not
+        /// type, or one the typed methods cannot build.
+        pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
             Self(
                 self
                     .0
