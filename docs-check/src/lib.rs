@@ -3,22 +3,22 @@
 //! is also its crate's front page, and a test here checks that each of its blocks names only its
 //! own crate, tokio and std, so a quickstart that needs another dependency fails.
 
-#![doc = include_str!("../../README.md")]
+#![cfg_attr(doctest, doc = include_str!("../../README.md"))]
 
 /// `crates/xink/README.md`.
-#[doc = include_str!("../../crates/xink/README.md")]
+#[cfg_attr(doctest, doc = include_str!("../../crates/xink/README.md"))]
 pub mod xink {}
 
 /// `crates/iinked-sign/README.md`.
-#[doc = include_str!("../../crates/iinked-sign/README.md")]
+#[cfg_attr(doctest, doc = include_str!("../../crates/iinked-sign/README.md"))]
 pub mod iinked_sign {}
 
 /// `crates/xref/README.md`.
-#[doc = include_str!("../../crates/xref/README.md")]
+#[cfg_attr(doctest, doc = include_str!("../../crates/xref/README.md"))]
 pub mod xref {}
 
 /// `crates/xpkit/README.md`.
-#[doc = include_str!("../../crates/xpkit/README.md")]
+#[cfg_attr(doctest, doc = include_str!("../../crates/xpkit/README.md"))]
 pub mod xpkit {}
 
 #[cfg(test)]

@@ -98,10 +98,17 @@ mod xink {
                 .status(404)
                 .header("content-type", "application/json")
                 .header("x-request-id", "req-404")
-                .json_body(json!({"Message": "No HTTP resource was found that matches the request URI."}));
+                .json_body(
+                    json!({"Message": "No HTTP resource was found that matches the request URI."}),
+                );
         });
         let client = xink.client()?;
-        let err = client.get_employee_fields().email("nobody@example.com").send().await.unwrap_err();
+        let err = client
+            .get_employee_fields()
+            .email("nobody@example.com")
+            .send()
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Api);
         assert_eq!(err.status(), Some(404));
         assert_eq!(err.request_id(), Some("req-404"));
@@ -264,12 +271,21 @@ mod iinked_sign {
         });
         let client = iinked.builder().api_key("canary-apikey-wrong").build()?;
         let id = "581aa1e0-49ea-4e49-841a-a74050e7d776";
-        let err = client.get_package().package_id(id).send().await.unwrap_err();
+        let err = client
+            .get_package()
+            .package_id(id)
+            .send()
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Auth);
         assert_eq!(err.status(), Some(401));
         assert_eq!(err.provider(), Some("iinked-sign"));
         assert_eq!(package.calls_async().await, 0, "the fake refused it first");
-        assert_eq!(iinked.token_requests(), 0, "a key cannot be refreshed: no token request");
+        assert_eq!(
+            iinked.token_requests(),
+            0,
+            "a key cannot be refreshed: no token request"
+        );
         assert!(!format!("{err} {err:?}").contains("canary-apikey-wrong"));
         Ok(())
     }
@@ -304,9 +320,18 @@ mod xpkit {
         let xp = MockXpKit::start().await;
         xp.read_profile(|when, then| {
             when.resource_id("missing");
-            then.error(404, json!({"error": "Not found", "description": "No profile with this id"}));
+            then.error(
+                404,
+                json!({"error": "Not found", "description": "No profile with this id"}),
+            );
         });
-        let err = xp.client()?.profiles().read_profile().resource_id("missing").send().await;
+        let err = xp
+            .client()?
+            .profiles()
+            .read_profile()
+            .resource_id("missing")
+            .send()
+            .await;
         let err = err.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Api);
         assert_eq!(
