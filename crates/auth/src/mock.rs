@@ -123,6 +123,154 @@ pub fn json(status: u16, body: &Value) -> HttpMockResponse {
         .build()
 }
 
+/// Answers every request matching `path_regex` with `status` and the JSON `body` unless
+/// `allowed` says the request may pass (to the mocks created after this one): a fake's
+/// authorization check, created before any mock of the user's, so that it wins (httpmock
+/// serves the first matching mock in creation order).
+pub fn guard(
+    server: &httpmock::MockServer,
+    path_regex: &str,
+    status: u16,
+    body: Value,
+    allowed: impl Fn(&HttpMockRequest) -> bool + Send + Sync + 'static,
+) {
+    server.mock(move |when, then| {
+        when.path_matches(path_regex)
+            .is_true(move |req| !allowed(req));
+        then.status(status)
+            .header("content-type", "application/json")
+            .json_body(body);
+    });
+}
+
+/// Whether the request authenticates the OAuth client `id`/`secret`: in the form body
+/// (`client_id`, `client_secret`) or as HTTP Basic (RFC 6749 §2.3.1).
+pub fn client_authenticated(request: &HttpMockRequest, id: &str, secret: &str) -> bool {
+    use base64::Engine as _;
+    let f = form(request);
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
+    credential(request, "Basic").is_some_and(|b| b == basic)
+        || (f.get("client_id").map(String::as_str) == Some(id)
+            && f.get("client_secret").map(String::as_str) == Some(secret))
+}
+
+/// A client-credentials token endpoint: `400 unsupported_grant_type` for another grant,
+/// `401 invalid_client` for other credentials, else a new token from `mint` with `expires_in`.
+pub fn client_credentials_answer(
+    request: &HttpMockRequest,
+    id: &str,
+    secret: &str,
+    mint: &TokenMint,
+    expires_in: u64,
+) -> HttpMockResponse {
+    if form(request).get("grant_type").map(String::as_str) != Some("client_credentials") {
+        return json(400, &serde_json::json!({"error": "unsupported_grant_type"}));
+    }
+    if !client_authenticated(request, id, secret) {
+        return json(401, &serde_json::json!({"error": "invalid_client"}));
+    }
+    json(
+        200,
+        &serde_json::json!({
+            "access_token": mint.issue(),
+            "token_type": "Bearer",
+            "expires_in": expires_in,
+        }),
+    )
+}
+
+/// The single-use authorization codes of a fake's consent step, each bound to what it was
+/// issued for (a PKCE challenge, a redirect URI, …).
+#[derive(Debug)]
+pub struct Codes<T> {
+    prefix: String,
+    issued: AtomicUsize,
+    pending: Mutex<HashMap<String, T>>,
+}
+
+impl<T> Codes<T> {
+    /// Codes starting with `prefix`.
+    pub fn new(prefix: impl Into<String>) -> Self {
+        Self {
+            prefix: prefix.into(),
+            issued: AtomicUsize::new(0),
+            pending: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A new code bound to `grant`.
+    pub fn issue(&self, grant: T) -> String {
+        let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
+        let code = format!("{}{n}", self.prefix);
+        lock(&self.pending).insert(code.clone(), grant);
+        code
+    }
+
+    /// Takes `code` (at most once).
+    pub fn take(&self, code: &str) -> Option<T> {
+        lock(&self.pending).remove(code)
+    }
+
+    /// How many codes were issued.
+    pub fn issued(&self) -> usize {
+        self.issued.load(Ordering::SeqCst)
+    }
+}
+
+/// `redirect` with `code` and `state` added to its query: the consent step's answer.
+pub fn redirect_with_code(redirect: &str, code: &str, state: &str) -> Result<String, String> {
+    let mut url = url::Url::parse(redirect).map_err(|e| format!("bad redirect URI: {e}"))?;
+    url.query_pairs_mut()
+        .append_pair("code", code)
+        .append_pair("state", state);
+    Ok(url.into())
+}
+
+/// An authorize URL's query as a map; a path alone is read against a placeholder origin.
+pub fn authorize_query(authorize_url: &str) -> Result<(url::Url, HashMap<String, String>), String> {
+    let url = url::Url::parse(authorize_url)
+        .or_else(|_| url::Url::parse("http://fake").and_then(|b| b.join(authorize_url)))
+        .map_err(|_| "the authorize URL is not a URL".to_owned())?;
+    let query = url.query_pairs().into_owned().collect();
+    Ok((url, query))
+}
+
+/// A `302` to `location`, or a `400 invalid_request` naming what was wrong.
+pub fn redirect_answer(location: Result<String, String>) -> HttpMockResponse {
+    match location {
+        Ok(location) => HttpMockResponse::builder()
+            .status(302)
+            .header("location", location)
+            .build(),
+        Err(message) => json(
+            400,
+            &serde_json::json!({"error": "invalid_request", "error_description": message}),
+        ),
+    }
+}
+
+/// `Debug` (the base URL only) and `Deref` to the [`httpmock::MockServer`] in field `server`,
+/// for a provider's fake.
+#[macro_export]
+macro_rules! mock_server_handle {
+    ($fake:ident) => {
+        impl ::std::fmt::Debug for $fake {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!($fake))
+                    .field("base_url", &self.server.base_url())
+                    .finish_non_exhaustive()
+            }
+        }
+
+        impl ::std::ops::Deref for $fake {
+            type Target = $crate::mock::httpmock::MockServer;
+            fn deref(&self) -> &Self::Target {
+                &self.server
+            }
+        }
+    };
+}
+
 /// The tokens a fake issued: numbered values with a prefix (`mock-xink-token-1`, …), which of
 /// them the API still accepts, and how many were issued.
 #[derive(Debug)]

@@ -53,10 +53,12 @@ pub use sdk_auth::mock::httpmock;
 pub use serde_json::json;
 
 use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
-use sdk_auth::mock::{TokenMint, credential, form, header, json as answer, pkce_s256_matches};
-use std::collections::HashMap;
+use sdk_auth::mock::{
+    Codes, TokenMint, authorize_query, client_authenticated, credential, form, guard, header,
+    json as answer, pkce_s256_matches, redirect_answer, redirect_with_code,
+};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 /// The OAuth client id [`MockIinkedSign`] accepts.
 pub const CLIENT_ID: &str = "mock-iinked-client";
@@ -67,16 +69,14 @@ pub const REDIRECT_URI: &str = "https://app.example/iinked/callback";
 /// The API key [`MockIinkedSign`] accepts.
 pub const API_KEY: &str = "mock-iinked-api-key";
 
-/// A pending code: the challenge and redirect URI it was issued for.
+/// What a pending code was issued for: the PKCE challenge and the redirect URI.
 struct Grant {
     challenge: String,
     redirect_uri: String,
 }
 
-#[derive(Default)]
 struct Shared {
-    codes: Mutex<HashMap<String, Grant>>,
-    issued_codes: AtomicUsize,
+    codes: Codes<Grant>,
     token_requests: AtomicUsize,
 }
 
@@ -89,20 +89,7 @@ pub struct MockIinkedSign {
     shared: Arc<Shared>,
 }
 
-impl std::fmt::Debug for MockIinkedSign {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockIinkedSign")
-            .field("base_url", &self.server.base_url())
-            .finish_non_exhaustive()
-    }
-}
-
-impl std::ops::Deref for MockIinkedSign {
-    type Target = MockServer;
-    fn deref(&self) -> &MockServer {
-        &self.server
-    }
-}
+sdk_auth::mock_server_handle!(MockIinkedSign);
 
 impl MockIinkedSign {
     /// Starts the fake on a free loopback port.
@@ -110,39 +97,35 @@ impl MockIinkedSign {
         let server = MockServer::start_async().await;
         let access = Arc::new(TokenMint::new("mock-iinked-access-"));
         let refresh = Arc::new(TokenMint::new("mock-iinked-refresh-"));
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared {
+            codes: Codes::new("mock-iinked-code-"),
+            token_requests: AtomicUsize::new(0),
+        });
 
         let live = access.clone();
-        server.mock(move |when, then| {
-            when.path_matches("^/api/v1/").is_true(move |req| {
-                let key = header(req, crate::auth::API_KEY_HEADER);
-                let bearer = credential(req, "Bearer");
-                let allowed = match (key, bearer) {
-                    (Some(k), None) => k == API_KEY,
-                    (None, Some(t)) => live.is_live(&t),
+        guard(
+            &server,
+            "^/api/v1/",
+            401,
+            json!({"message": "Unauthorized"}),
+            move |req| {
+                // The key or a live bearer token, never both.
+                match (
+                    header(req, crate::auth::API_KEY_HEADER),
+                    credential(req, "Bearer"),
+                ) {
+                    (Some(key), None) => key == API_KEY,
+                    (None, Some(token)) => live.is_live(&token),
                     _ => false,
-                };
-                !allowed
-            });
-            then.status(401)
-                .header("content-type", "application/json")
-                .json_body(json!({"message": "Unauthorized"}));
-        });
+                }
+            },
+        );
 
         let s = shared.clone();
         server.mock(move |when, then| {
             when.method(httpmock::Method::GET)
                 .path("/connect/authorize");
-            then.respond_with(move |req| match consent(&s, &req.uri().to_string()) {
-                Ok(location) => HttpMockResponse::builder()
-                    .status(302)
-                    .header("location", location)
-                    .build(),
-                Err(message) => answer(
-                    400,
-                    &json!({"error": "invalid_request", "error_description": message}),
-                ),
-            });
+            then.respond_with(move |req| redirect_answer(consent(&s, &req.uri().to_string())));
         });
 
         let (s, a, r) = (shared.clone(), access.clone(), refresh.clone());
@@ -215,7 +198,7 @@ impl MockIinkedSign {
 
     /// How many authorization codes the fake issued.
     pub fn codes_issued(&self) -> usize {
-        self.shared.issued_codes.load(Ordering::SeqCst)
+        self.shared.codes.issued()
     }
 
     /// Every access token issued so far stops working, as if it had expired: the next call is
@@ -227,10 +210,7 @@ impl MockIinkedSign {
 
 /// The consent step: checks the authorize URL and returns the redirect.
 fn consent(shared: &Shared, authorize_url: &str) -> Result<String, String> {
-    let url = url::Url::parse(authorize_url)
-        .or_else(|_| url::Url::parse("http://fake").and_then(|b| b.join(authorize_url)))
-        .map_err(|_| "the authorize URL is not a URL".to_owned())?;
-    let query: HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let (_, query) = authorize_query(authorize_url)?;
     let get = |k: &str| query.get(k).map(String::as_str).unwrap_or_default();
     if get("client_id") != CLIENT_ID {
         return Err(format!("unknown client_id (the fake knows `{CLIENT_ID}`)"));
@@ -247,21 +227,11 @@ fn consent(shared: &Shared, authorize_url: &str) -> Result<String, String> {
     if get("state").is_empty() {
         return Err("no state".into());
     }
-    let n = shared.issued_codes.fetch_add(1, Ordering::SeqCst) + 1;
-    let code = format!("mock-iinked-code-{n}");
-    lock(&shared.codes).insert(
-        code.clone(),
-        Grant {
-            challenge: get("code_challenge").to_owned(),
-            redirect_uri: get("redirect_uri").to_owned(),
-        },
-    );
-    let mut redirect = url::Url::parse(REDIRECT_URI).map_err(|e| e.to_string())?;
-    redirect
-        .query_pairs_mut()
-        .append_pair("code", &code)
-        .append_pair("state", get("state"));
-    Ok(redirect.into())
+    let code = shared.codes.issue(Grant {
+        challenge: get("code_challenge").to_owned(),
+        redirect_uri: get("redirect_uri").to_owned(),
+    });
+    redirect_with_code(REDIRECT_URI, &code, get("state"))
 }
 
 /// `POST /connect/token`.
@@ -272,14 +242,13 @@ fn token(
     req: &HttpMockRequest,
 ) -> HttpMockResponse {
     shared.token_requests.fetch_add(1, Ordering::SeqCst);
-    let f = form(req);
-    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
-    let basic = credential(req, "Basic").is_some_and(|b| b == basic_credentials());
-    if !(basic || (get("client_id") == CLIENT_ID && get("client_secret") == CLIENT_SECRET)) {
+    if !client_authenticated(req, CLIENT_ID, CLIENT_SECRET) {
         return answer(401, &json!({"error": "invalid_client"}));
     }
+    let f = form(req);
+    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
     let granted = match get("grant_type") {
-        "authorization_code" => lock(&shared.codes).remove(get("code")).is_some_and(|g| {
+        "authorization_code" => shared.codes.take(get("code")).is_some_and(|g| {
             g.redirect_uri == get("redirect_uri")
                 && pkce_s256_matches(get("code_verifier"), &g.challenge)
         }),
@@ -298,13 +267,4 @@ fn token(
             "expires_in": 3600,
         }),
     )
-}
-
-fn basic_credentials() -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -41,7 +41,7 @@ pub use sdk_auth::mock::httpmock;
 pub use serde_json::json;
 
 use httpmock::MockServer;
-use sdk_auth::mock::{TokenMint, credential, form, json as answer};
+use sdk_auth::mock::{TokenMint, client_credentials_answer, credential, guard, json as answer};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -59,20 +59,7 @@ pub struct MockXink {
     token_requests: Arc<AtomicUsize>,
 }
 
-impl std::fmt::Debug for MockXink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockXink")
-            .field("base_url", &self.server.base_url())
-            .finish_non_exhaustive()
-    }
-}
-
-impl std::ops::Deref for MockXink {
-    type Target = MockServer;
-    fn deref(&self) -> &MockServer {
-        &self.server
-    }
-}
+sdk_auth::mock_server_handle!(MockXink);
 
 impl MockXink {
     /// Starts the fake on a free loopback port.
@@ -80,14 +67,11 @@ impl MockXink {
         let server = MockServer::start_async().await;
         let tokens = Arc::new(TokenMint::new("mock-xink-token-"));
         let token_requests = Arc::new(AtomicUsize::new(0));
+        let denied = json!({"Message": "Authorization has been denied for this request."});
 
         let live = tokens.clone();
-        server.mock(move |when, then| {
-            when.path_matches("^/api/")
-                .is_true(move |req| !credential(req, "Bearer").is_some_and(|t| live.is_live(&t)));
-            then.status(401)
-                .header("content-type", "application/json")
-                .json_body(json!({"Message": "Authorization has been denied for this request."}));
+        guard(&server, "^/api/", 401, denied.clone(), move |req| {
+            credential(req, "Bearer").is_some_and(|t| live.is_live(&t))
         });
 
         let (mint, count) = (tokens.clone(), token_requests.clone());
@@ -95,20 +79,7 @@ impl MockXink {
             when.method(httpmock::Method::POST).path("/OAuth/Token");
             then.respond_with(move |req| {
                 count.fetch_add(1, Ordering::SeqCst);
-                let f = form(req);
-                let basic = credential(req, "Basic").is_some_and(|b| b == basic_credentials());
-                let in_body = f.get("client_id").map(String::as_str) == Some(CLIENT_ID)
-                    && f.get("client_secret").map(String::as_str) == Some(CLIENT_SECRET);
-                if f.get("grant_type").map(String::as_str) != Some("client_credentials") {
-                    return answer(400, &json!({"error": "unsupported_grant_type"}));
-                }
-                if !(basic || in_body) {
-                    return answer(401, &json!({"error": "invalid_client"}));
-                }
-                answer(
-                    200,
-                    &json!({"access_token": mint.issue(), "token_type": "bearer", "expires_in": 3600}),
-                )
+                client_credentials_answer(req, CLIENT_ID, CLIENT_SECRET, &mint, 3600)
             });
         });
 
@@ -117,10 +88,7 @@ impl MockXink {
             when.method(httpmock::Method::GET).path("/Discovery");
             then.respond_with(move |req| {
                 if !credential(req, "Bearer").is_some_and(|t| live.is_live(&t)) {
-                    return answer(
-                        401,
-                        &json!({"Message": "Authorization has been denied for this request."}),
-                    );
+                    return answer(401, &denied);
                 }
                 answer(
                     200,
@@ -134,7 +102,6 @@ impl MockXink {
             token_requests,
         }
     }
-
     /// A client builder with the fake's credentials, pointed at the fake
     /// (`Region::custom(base)`); add your own settings before `build()`.
     pub fn builder(&self) -> crate::ClientBuilder {
@@ -166,9 +133,4 @@ impl MockXink {
     pub fn expire_tokens(&self) {
         self.tokens.expire_all();
     }
-}
-
-fn basic_credentials() -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
 }

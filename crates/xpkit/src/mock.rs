@@ -36,7 +36,7 @@ pub use sdk_auth::mock::httpmock;
 pub use serde_json::json;
 
 use httpmock::MockServer;
-use sdk_auth::mock::{TokenMint, credential, form, json as answer};
+use sdk_auth::mock::{TokenMint, client_credentials_answer, credential, guard};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -56,20 +56,7 @@ pub struct MockXpKit {
     token_requests: Arc<AtomicUsize>,
 }
 
-impl std::fmt::Debug for MockXpKit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockXpKit")
-            .field("base_url", &self.server.base_url())
-            .finish_non_exhaustive()
-    }
-}
-
-impl std::ops::Deref for MockXpKit {
-    type Target = MockServer;
-    fn deref(&self) -> &MockServer {
-        &self.server
-    }
-}
+sdk_auth::mock_server_handle!(MockXpKit);
 
 impl MockXpKit {
     /// Starts the fake on a free loopback port.
@@ -79,14 +66,11 @@ impl MockXpKit {
         let token_requests = Arc::new(AtomicUsize::new(0));
 
         let live = tokens.clone();
-        server.mock(move |when, then| {
-            when.path_matches("^/[a-z_]+/api/").is_true(move |req| {
-                req.uri().path() != TOKEN_PATH
-                    && !credential(req, "Bearer").is_some_and(|t| live.is_live(&t))
-            });
-            then.status(403)
-                .header("content-type", "application/json")
-                .json_body(json!({"error": "Forbidden", "description": "Token expired or missing permission"}));
+        let forbidden =
+            json!({"error": "Forbidden", "description": "Token expired or missing permission"});
+        guard(&server, "^/[a-z_]+/api/", 403, forbidden, move |req| {
+            req.uri().path() == TOKEN_PATH
+                || credential(req, "Bearer").is_some_and(|t| live.is_live(&t))
         });
 
         let (mint, count) = (tokens.clone(), token_requests.clone());
@@ -94,19 +78,7 @@ impl MockXpKit {
             when.method(httpmock::Method::POST).path(TOKEN_PATH);
             then.respond_with(move |req| {
                 count.fetch_add(1, Ordering::SeqCst);
-                let f = form(req);
-                let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
-                let basic = credential(req, "Basic").is_some_and(|b| b == basic_credentials());
-                if get("grant_type") != "client_credentials" {
-                    return answer(400, &json!({"error": "unsupported_grant_type"}));
-                }
-                if !(basic || (get("client_id") == CLIENT_ID && get("client_secret") == CLIENT_SECRET)) {
-                    return answer(401, &json!({"error": "invalid_client"}));
-                }
-                answer(
-                    200,
-                    &json!({"access_token": mint.issue(), "token_type": "Bearer", "expires_in": 36000, "scope": ""}),
-                )
+                client_credentials_answer(req, CLIENT_ID, CLIENT_SECRET, &mint, 36000)
             });
         });
         Self {
@@ -149,9 +121,4 @@ impl MockXpKit {
     pub fn expire_tokens(&self) {
         self.tokens.expire_all();
     }
-}
-
-fn basic_credentials() -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
 }

@@ -38,11 +38,13 @@ pub use sdk_auth::mock::httpmock;
 /// `serde_json::json!`, for answers.
 pub use serde_json::json;
 
-use httpmock::{HttpMockResponse, MockServer};
-use sdk_auth::mock::{TokenMint, credential, json as answer};
-use std::collections::HashSet;
+use httpmock::MockServer;
+use sdk_auth::mock::{
+    Codes, TokenMint, authorize_query, credential, guard, json as answer, redirect_answer,
+    redirect_with_code,
+};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 /// The partner client id [`MockXref`] accepts.
 pub const CLIENT_ID: &str = "mock-xref-partner";
@@ -53,10 +55,8 @@ pub const REDIRECT_URL: &str = "https://app.example/xref/callback";
 /// The Xref account that approves every authorization.
 pub const ACCOUNT_ID: &str = "mock-xref-account-1";
 
-#[derive(Default)]
 struct Shared {
-    codes: Mutex<HashSet<String>>,
-    issued_codes: AtomicUsize,
+    codes: Codes<()>,
     token_requests: AtomicUsize,
 }
 
@@ -68,55 +68,32 @@ pub struct MockXref {
     shared: Arc<Shared>,
 }
 
-impl std::fmt::Debug for MockXref {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockXref")
-            .field("base_url", &self.server.base_url())
-            .finish_non_exhaustive()
-    }
-}
-
-impl std::ops::Deref for MockXref {
-    type Target = MockServer;
-    fn deref(&self) -> &MockServer {
-        &self.server
-    }
-}
+sdk_auth::mock_server_handle!(MockXref);
 
 impl MockXref {
     /// Starts the fake on a free loopback port.
     pub async fn start() -> Self {
         let server = MockServer::start_async().await;
         let tokens = Arc::new(TokenMint::new("mock-xref-token-"));
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared {
+            codes: Codes::new("mock-xref-code-"),
+            token_requests: AtomicUsize::new(0),
+        });
 
         let live = tokens.clone();
-        server.mock(move |when, then| {
-            when.is_true(move |req| {
-                let path = req.uri().path().to_owned();
-                path != "/oauth/tokens"
-                    && !path.starts_with("/oauth/open-api/")
-                    && !credential(req, "Token").is_some_and(|t| live.is_live(&t))
-            });
-            then.status(401)
-                .header("content-type", "application/json")
-                .json_body(json!({"error": "unauthorized", "message": "Invalid token"}));
+        let invalid = json!({"error": "unauthorized", "message": "Invalid token"});
+        guard(&server, "^/", 401, invalid, move |req| {
+            let path = req.uri().path().to_owned();
+            path == "/oauth/tokens"
+                || path.starts_with("/oauth/open-api/")
+                || credential(req, "Token").is_some_and(|t| live.is_live(&t))
         });
 
         let s = shared.clone();
         server.mock(move |when, then| {
             when.method(httpmock::Method::GET)
                 .path(format!("/oauth/open-api/{CLIENT_ID}"));
-            then.respond_with(move |req| match consent(&s, &req.uri().to_string()) {
-                Ok(location) => HttpMockResponse::builder()
-                    .status(302)
-                    .header("location", location)
-                    .build(),
-                Err(message) => answer(
-                    400,
-                    &json!({"error": "invalid_request", "message": message}),
-                ),
-            });
+            then.respond_with(move |req| redirect_answer(consent(&s, &req.uri().to_string())));
         });
 
         let (s, mint) = (shared.clone(), tokens.clone());
@@ -129,7 +106,7 @@ impl MockXref {
                 let text = |k: &str| body.get(k).and_then(|v| v.as_str()).unwrap_or_default();
                 let ok = text("client_id") == CLIENT_ID
                     && text("client_secret") == CLIENT_SECRET
-                    && lock(&s.codes).remove(text("code"));
+                    && s.codes.take(text("code")).is_some();
                 if !ok {
                     return answer(
                         400,
@@ -195,7 +172,7 @@ impl MockXref {
 
     /// How many authorization codes the fake issued.
     pub fn codes_issued(&self) -> usize {
-        self.shared.issued_codes.load(Ordering::SeqCst)
+        self.shared.codes.issued()
     }
 
     /// Every token issued so far stops working, as when an account deauthorizes the app: the
@@ -207,29 +184,13 @@ impl MockXref {
 
 /// The approval step: checks the authorize URL and returns the redirect.
 fn consent(shared: &Shared, authorize_url: &str) -> Result<String, String> {
-    let url = url::Url::parse(authorize_url)
-        .or_else(|_| url::Url::parse("http://fake").and_then(|b| b.join(authorize_url)))
-        .map_err(|_| "the authorize URL is not a URL".to_owned())?;
+    let (url, query) = authorize_query(authorize_url)?;
     if url.path() != format!("/oauth/open-api/{CLIENT_ID}") {
         return Err(format!("the path is not /oauth/open-api/{CLIENT_ID}"));
     }
-    let state = url
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .map(|(_, v)| v.into_owned())
+    let state = query
+        .get("state")
         .filter(|s| !s.is_empty())
         .ok_or_else(|| "no state".to_owned())?;
-    let n = shared.issued_codes.fetch_add(1, Ordering::SeqCst) + 1;
-    let code = format!("mock-xref-code-{n}");
-    lock(&shared.codes).insert(code.clone());
-    let mut redirect = url::Url::parse(REDIRECT_URL).map_err(|e| e.to_string())?;
-    redirect
-        .query_pairs_mut()
-        .append_pair("code", &code)
-        .append_pair("state", &state);
-    Ok(redirect.into())
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+    redirect_with_code(REDIRECT_URL, &shared.codes.issue(()), state)
 }
