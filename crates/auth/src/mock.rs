@@ -271,6 +271,77 @@ macro_rules! mock_server_handle {
     };
 }
 
+/// A request as a fake received it (for asserting what went over the wire, e.g. the exact
+/// token request). It holds whatever the request carried, secrets included, as the provider
+/// would see them: keep it in tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Received {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The path, percent-encoded as sent.
+    pub path: String,
+    /// The query string, when any.
+    pub query: Option<String>,
+    /// The headers, names in lower case, in the order received.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    /// A copy of `request`.
+    pub fn from_request(request: &HttpMockRequest) -> Self {
+        let uri = request.uri();
+        Self {
+            method: request.method_str().to_owned(),
+            path: uri.path().to_owned(),
+            query: uri.query().map(str::to_owned),
+            headers: request
+                .headers_vec()
+                .iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+                .collect(),
+            body: request.body_ref().to_vec(),
+        }
+    }
+
+    /// A header (first value), by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The `application/x-www-form-urlencoded` body as decoded pairs, in order.
+    pub fn form(&self) -> Vec<(String, String)> {
+        url::form_urlencoded::parse(&self.body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+
+    /// The JSON body, when it is JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+/// The requests a fake's endpoint served, in order.
+#[derive(Debug, Default)]
+pub struct Log(Mutex<Vec<Received>>);
+
+impl Log {
+    /// Records `request`.
+    pub fn push(&self, request: &HttpMockRequest) {
+        lock(&self.0).push(Received::from_request(request));
+    }
+
+    /// Everything recorded so far.
+    pub fn all(&self) -> Vec<Received> {
+        lock(&self.0).clone()
+    }
+}
+
 /// The tokens a fake issued: numbered values with a prefix (`mock-xink-token-1`, …), which of
 /// them the API still accepts, and how many were issued.
 #[derive(Debug)]

@@ -26,7 +26,7 @@
 //! let client = iinked.oauth_client(store, "user-1")?;
 //! let list = client.list_packages().body(types::ListPackagesRequest::builder().take(10)).send().await?;
 //! assert_eq!(list.into_inner().total, Some(0));
-//! assert_eq!(iinked.token_requests(), 1);
+//! assert_eq!(iinked.token_requests().len(), 1);
 //! # Ok(()) }
 //! ```
 //!
@@ -54,11 +54,10 @@ pub use serde_json::json;
 
 use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
 use sdk_auth::mock::{
-    Codes, TokenMint, authorize_query, client_authenticated, credential, form, guard, header,
-    json as answer, pkce_s256_matches, redirect_answer, redirect_with_code,
+    Codes, Log, Received, TokenMint, authorize_query, client_authenticated, credential, form,
+    guard, header, json as answer, pkce_s256_matches, redirect_answer, redirect_with_code,
 };
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The OAuth client id [`MockIinkedSign`] accepts.
 pub const CLIENT_ID: &str = "mock-iinked-client";
@@ -77,7 +76,7 @@ struct Grant {
 
 struct Shared {
     codes: Codes<Grant>,
-    token_requests: AtomicUsize,
+    token_requests: Log,
 }
 
 /// A fake iinked Sign on loopback (one origin: `/connect/*` and `/api/v1`); the typed mocks of
@@ -99,7 +98,7 @@ impl MockIinkedSign {
         let refresh = Arc::new(TokenMint::new("mock-iinked-refresh-"));
         let shared = Arc::new(Shared {
             codes: Codes::new("mock-iinked-code-"),
-            token_requests: AtomicUsize::new(0),
+            token_requests: Log::default(),
         });
 
         let live = access.clone();
@@ -190,10 +189,10 @@ impl MockIinkedSign {
         self.builder().oauth(self.app(), store, key).build()
     }
 
-    /// How many token requests the fake received (code exchanges and refreshes, refused ones
-    /// included).
-    pub fn token_requests(&self) -> usize {
-        self.shared.token_requests.load(Ordering::SeqCst)
+    /// The token requests the fake received, in order (code exchanges and refreshes, refused
+    /// ones included).
+    pub fn token_requests(&self) -> Vec<Received> {
+        self.shared.token_requests.all()
     }
 
     /// How many authorization codes the fake issued.
@@ -241,7 +240,7 @@ fn token(
     refresh: &TokenMint,
     req: &HttpMockRequest,
 ) -> HttpMockResponse {
-    shared.token_requests.fetch_add(1, Ordering::SeqCst);
+    shared.token_requests.push(req);
     if !client_authenticated(req, CLIENT_ID, CLIENT_SECRET) {
         return answer(401, &json!({"error": "invalid_client"}));
     }

@@ -16,7 +16,7 @@
 //! let page: Value = client.list_employees().send().await?.into_inner().0;
 //! assert_eq!(page[0]["Email"], "jane@example.com");
 //! list.assert_async().await;
-//! assert_eq!(xink.token_requests(), 1);
+//! assert_eq!(xink.token_requests().len(), 1);
 //! # Ok(()) }
 //! ```
 //!
@@ -41,9 +41,10 @@ pub use sdk_auth::mock::httpmock;
 pub use serde_json::json;
 
 use httpmock::MockServer;
-use sdk_auth::mock::{TokenMint, client_credentials_answer, credential, guard, json as answer};
+use sdk_auth::mock::{
+    Log, Received, TokenMint, client_credentials_answer, credential, guard, json as answer,
+};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The client id [`MockXink`] accepts.
 pub const CLIENT_ID: &str = "mock-api-user@SRV";
@@ -56,7 +57,7 @@ pub const CLIENT_SECRET: &str = "mock-client-secret";
 pub struct MockXink {
     server: MockServer,
     tokens: Arc<TokenMint>,
-    token_requests: Arc<AtomicUsize>,
+    token_requests: Arc<Log>,
 }
 
 sdk_auth::mock_server_handle!(MockXink);
@@ -66,7 +67,7 @@ impl MockXink {
     pub async fn start() -> Self {
         let server = MockServer::start_async().await;
         let tokens = Arc::new(TokenMint::new("mock-xink-token-"));
-        let token_requests = Arc::new(AtomicUsize::new(0));
+        let token_requests = Arc::new(Log::default());
         let denied = json!({"Message": "Authorization has been denied for this request."});
 
         let live = tokens.clone();
@@ -78,7 +79,7 @@ impl MockXink {
         server.mock(move |when, then| {
             when.method(httpmock::Method::POST).path("/OAuth/Token");
             then.respond_with(move |req| {
-                count.fetch_add(1, Ordering::SeqCst);
+                count.push(req);
                 client_credentials_answer(req, CLIENT_ID, CLIENT_SECRET, &mint, 3600)
             });
         });
@@ -118,9 +119,9 @@ impl MockXink {
         self.builder().build()
     }
 
-    /// How many token requests the fake received (refused ones included).
-    pub fn token_requests(&self) -> usize {
-        self.token_requests.load(Ordering::SeqCst)
+    /// The token requests the fake received, in order (refused ones included).
+    pub fn token_requests(&self) -> Vec<Received> {
+        self.token_requests.all()
     }
 
     /// How many tokens the fake issued.

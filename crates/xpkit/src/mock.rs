@@ -15,7 +15,7 @@
 //! });
 //! let e = xp.client()?.profiles().read_profile().resource_id("p 1").send().await.unwrap_err();
 //! assert_eq!(e.status(), Some(404));
-//! assert_eq!(xp.token_requests(), 1);
+//! assert_eq!(xp.token_requests().len(), 1);
 //! # Ok(()) }
 //! ```
 //!
@@ -36,9 +36,8 @@ pub use sdk_auth::mock::httpmock;
 pub use serde_json::json;
 
 use httpmock::MockServer;
-use sdk_auth::mock::{TokenMint, client_credentials_answer, credential, guard};
+use sdk_auth::mock::{Log, Received, TokenMint, client_credentials_answer, credential, guard};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The client id [`MockXpKit`] accepts.
 pub const CLIENT_ID: &str = "mock-xpkit-app";
@@ -53,7 +52,7 @@ const TOKEN_PATH: &str = "/auth/api/token/";
 pub struct MockXpKit {
     server: MockServer,
     tokens: Arc<TokenMint>,
-    token_requests: Arc<AtomicUsize>,
+    token_requests: Arc<Log>,
 }
 
 sdk_auth::mock_server_handle!(MockXpKit);
@@ -63,7 +62,7 @@ impl MockXpKit {
     pub async fn start() -> Self {
         let server = MockServer::start_async().await;
         let tokens = Arc::new(TokenMint::new("mock-xpkit-token-"));
-        let token_requests = Arc::new(AtomicUsize::new(0));
+        let token_requests = Arc::new(Log::default());
 
         let live = tokens.clone();
         let forbidden =
@@ -77,7 +76,7 @@ impl MockXpKit {
         server.mock(move |when, then| {
             when.method(httpmock::Method::POST).path(TOKEN_PATH);
             then.respond_with(move |req| {
-                count.fetch_add(1, Ordering::SeqCst);
+                count.push(req);
                 client_credentials_answer(req, CLIENT_ID, CLIENT_SECRET, &mint, 36000)
             });
         });
@@ -106,9 +105,9 @@ impl MockXpKit {
         self.builder()?.build()
     }
 
-    /// How many token requests the fake received (refused ones included).
-    pub fn token_requests(&self) -> usize {
-        self.token_requests.load(Ordering::SeqCst)
+    /// The token requests the fake received, in order (refused ones included).
+    pub fn token_requests(&self) -> Vec<Received> {
+        self.token_requests.all()
     }
 
     /// How many tokens the fake issued.

@@ -14,7 +14,7 @@
 //! let client = xref.client().await?; // authorize, callback, code exchange: one token
 //! client.check_auth().send().await?;
 //! check.assert_async().await;
-//! assert_eq!(xref.token_requests(), 1);
+//! assert_eq!(xref.token_requests().len(), 1);
 //! # Ok(()) }
 //! ```
 //!
@@ -40,11 +40,10 @@ pub use serde_json::json;
 
 use httpmock::MockServer;
 use sdk_auth::mock::{
-    Codes, TokenMint, authorize_query, credential, guard, json as answer, redirect_answer,
-    redirect_with_code,
+    Codes, Log, Received, TokenMint, authorize_query, credential, guard, json as answer,
+    redirect_answer, redirect_with_code,
 };
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The partner client id [`MockXref`] accepts.
 pub const CLIENT_ID: &str = "mock-xref-partner";
@@ -57,7 +56,7 @@ pub const ACCOUNT_ID: &str = "mock-xref-account-1";
 
 struct Shared {
     codes: Codes<()>,
-    token_requests: AtomicUsize,
+    token_requests: Log,
 }
 
 /// A fake Xref on loopback; the typed mocks of [`MockServerExt`] say what each operation
@@ -77,7 +76,7 @@ impl MockXref {
         let tokens = Arc::new(TokenMint::new("mock-xref-token-"));
         let shared = Arc::new(Shared {
             codes: Codes::new("mock-xref-code-"),
-            token_requests: AtomicUsize::new(0),
+            token_requests: Log::default(),
         });
 
         let live = tokens.clone();
@@ -100,7 +99,7 @@ impl MockXref {
         server.mock(move |when, then| {
             when.method(httpmock::Method::POST).path("/oauth/tokens");
             then.respond_with(move |req| {
-                s.token_requests.fetch_add(1, Ordering::SeqCst);
+                s.token_requests.push(req);
                 let body: serde_json::Value =
                     serde_json::from_slice(req.body_ref()).unwrap_or_default();
                 let text = |k: &str| body.get(k).and_then(|v| v.as_str()).unwrap_or_default();
@@ -165,9 +164,9 @@ impl MockXref {
         connector.client(&account.xref_account_id)
     }
 
-    /// How many code exchanges the fake received (refused ones included).
-    pub fn token_requests(&self) -> usize {
-        self.shared.token_requests.load(Ordering::SeqCst)
+    /// The code exchanges the fake received, in order (refused ones included).
+    pub fn token_requests(&self) -> Vec<Received> {
+        self.shared.token_requests.all()
     }
 
     /// How many authorization codes the fake issued.

@@ -20,7 +20,7 @@ mod xink {
         let page = xink.client()?.list_employees().send().await?.into_inner();
         assert_eq!(page.0[0]["Email"], "jane@example.com");
         list.assert_async().await;
-        assert_eq!(xink.token_requests(), 1);
+        assert_eq!(xink.token_requests().len(), 1);
         Ok(())
     }
 
@@ -84,7 +84,7 @@ mod xink {
         // The fake answers 401 to the expired token; the SDK fetches a new one and resends.
         let answer = client.get_account_info().send().await?;
         assert_eq!(answer.into_inner().0["plan"], "pro");
-        assert_eq!(xink.token_requests(), 2);
+        assert_eq!(xink.token_requests().len(), 2);
         assert_eq!(info.calls_async().await, 2);
         Ok(())
     }
@@ -123,7 +123,55 @@ mod xink {
             err.to_string(),
             "xink: get_employee_fields: configuration error: email was not initialized"
         );
-        assert_eq!(xink.token_requests(), 1);
+        assert_eq!(xink.token_requests().len(), 1);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn legacy_basic_client_authentication() -> Result<(), xink_sdk::Error> {
+        use xink_sdk::{ClientAuth, Scope};
+        let xink = MockXink::start().await;
+        xink.get_account_info(|_, then| {
+            then.ok(&json!({}).into());
+        });
+        let client = xink
+            .builder()
+            .client_auth(ClientAuth::BasicAuth)
+            .scopes([Scope::EmployeeRead, Scope::EmployeeSignaturesRead])
+            .build()?;
+        client.get_account_info().send().await?;
+        let requests = xink.token_requests();
+        assert_eq!(requests.len(), 1);
+        let r = &requests[0];
+        assert_eq!(
+            (r.method.as_str(), r.path.as_str()),
+            ("POST", "/OAuth/Token")
+        );
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/x-www-form-urlencoded")
+        );
+        use base64::Engine as _;
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            xink_sdk::mock::CLIENT_ID,
+            xink_sdk::mock::CLIENT_SECRET
+        ));
+        assert_eq!(
+            r.header("authorization"),
+            Some(format!("Basic {basic}").as_str())
+        );
+        assert_eq!(
+            r.form(),
+            [
+                ("grant_type".to_owned(), "client_credentials".to_owned()),
+                (
+                    "scope".to_owned(),
+                    "employeeread employeesignaturesread".to_owned()
+                ),
+            ],
+            "the legacy body carries only grant_type and scope"
+        );
         Ok(())
     }
 
@@ -138,7 +186,7 @@ mod xink {
         let e = client.get_account_info().send().await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
         assert!(!format!("{e} {e:?}").contains("not-the-secret"));
-        assert_eq!(xink.token_requests(), 1);
+        assert_eq!(xink.token_requests().len(), 1);
     }
 }
 
@@ -200,7 +248,11 @@ mod iinked_sign {
         });
         client.list_packages().body(body()).send().await?;
         assert_eq!(refreshed.calls_async().await, 1);
-        assert_eq!(iinked.token_requests(), 2, "one code exchange, one refresh");
+        assert_eq!(
+            iinked.token_requests().len(),
+            2,
+            "one code exchange, one refresh"
+        );
         let stored = store.get(&flow.store_key("user-1")).await?.expect("stored");
         assert_eq!(
             stored.refresh_token.as_ref().map(|r| r.secret().to_owned()),
@@ -234,7 +286,7 @@ mod iinked_sign {
             .await
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
-        assert_eq!(iinked.token_requests(), 1);
+        assert_eq!(iinked.token_requests().len(), 1);
         // An authorize URL the fake would refuse says why.
         let e = iinked
             .authorize("https://elsewhere/connect/authorize?client_id=x")
@@ -259,7 +311,7 @@ mod iinked_sign {
             .send()
             .await?;
         assert_eq!(list.calls_async().await, 1);
-        assert_eq!(iinked.token_requests(), 0);
+        assert_eq!(iinked.token_requests().len(), 0);
         Ok(())
     }
 
@@ -282,7 +334,7 @@ mod iinked_sign {
         assert_eq!(err.provider(), Some("iinked-sign"));
         assert_eq!(package.calls_async().await, 0, "the fake refused it first");
         assert_eq!(
-            iinked.token_requests(),
+            iinked.token_requests().len(),
             0,
             "a key cannot be refreshed: no token request"
         );
@@ -295,6 +347,81 @@ mod xpkit {
     use super::*;
     use xpkit_sdk::mock::{MockXpKit, json};
     use xpkit_sdk::profiles::mock::MockServerExt as _;
+
+    #[tokio::test]
+    async fn token_request_is_exact_and_one_token_serves_every_service()
+    -> Result<(), xpkit_sdk::Error> {
+        use xpkit_sdk::activities::mock::MockServerExt as _;
+        use xpkit_sdk::jobs::mock::MockServerExt as _;
+        let xp = MockXpKit::start().await;
+        let bearer = "Bearer mock-xpkit-token-1";
+        let profile = xp.read_profile(|when, then| {
+            when.resource_id("p1")
+                .into_inner()
+                .header("authorization", bearer);
+            then.json(200, json!({"resource_id": "p1", "resource": {}}));
+        });
+        let jobs = xp.list_jobs(|when, then| {
+            when.x_limit(10)
+                .into_inner()
+                .header("authorization", bearer)
+                .header_missing("api-version");
+            then.json(200, json!({"results": [], "next": null}));
+        });
+        let activities = xp.list_activities(|when, then| {
+            when.into_inner().header("authorization", bearer);
+            then.json(200, json!({"results": [], "next": null}));
+        });
+        let client = xp.client()?;
+        client
+            .profiles()
+            .read_profile()
+            .resource_id("p1")
+            .send()
+            .await?;
+        client.jobs().list_jobs().x_limit(10).send().await?;
+        client.activities().list_activities().send().await?;
+        for (mock, service) in [
+            (profile, "profiles"),
+            (jobs, "jobs"),
+            (activities, "activities"),
+        ] {
+            assert_eq!(
+                mock.calls_async().await,
+                1,
+                "{service}: each service under its own path"
+            );
+        }
+        let tokens = xp.token_requests();
+        assert_eq!(tokens.len(), 1, "one token for every service of the region");
+        let t = &tokens[0];
+        assert_eq!(
+            (t.method.as_str(), t.path.as_str()),
+            ("POST", "/auth/api/token/"),
+            "trailing slash kept"
+        );
+        assert_eq!(
+            t.header("content-type"),
+            Some("application/x-www-form-urlencoded")
+        );
+        assert_eq!(t.header("authorization"), None);
+        assert_eq!(
+            t.form(),
+            [
+                ("grant_type".to_owned(), "client_credentials".to_owned()),
+                (
+                    "client_id".to_owned(),
+                    xpkit_sdk::mock::CLIENT_ID.to_owned()
+                ),
+                (
+                    "client_secret".to_owned(),
+                    xpkit_sdk::mock::CLIENT_SECRET.to_owned()
+                ),
+            ],
+            "no scope parameter"
+        );
+        Ok(())
+    }
 
     #[tokio::test]
     async fn forbidden_expired_token_is_replaced_once() -> Result<(), xpkit_sdk::Error> {
@@ -311,7 +438,11 @@ mod xpkit {
         xp.expire_tokens();
         profiles.read_profile().resource_id("p/1").send().await?;
         assert_eq!(read.calls_async().await, 2);
-        assert_eq!(xp.token_requests(), 2, "one token, then one after the 403");
+        assert_eq!(
+            xp.token_requests().len(),
+            2,
+            "one token, then one after the 403"
+        );
         Ok(())
     }
 
@@ -360,7 +491,7 @@ mod xref {
         xref.revoke_tokens();
         let e = client.check_auth().send().await.unwrap_err();
         assert!(e.needs_reauthorization(), "{e}");
-        assert_eq!(xref.token_requests(), 1);
+        assert_eq!(xref.token_requests().len(), 1);
         Ok(())
     }
 }

@@ -4,7 +4,7 @@ use httpmock::prelude::*;
 use sdk_tests::{CANARY_SECRET, CANARY_TOKEN_PREFIX, CLIENT_ID, Canned, FakeXink};
 use serde_json::json;
 use std::time::Duration;
-use xink_sdk::{Client, ClientAuth, ErrorKind, ManualClock, Method, Multipart, Region, Scope};
+use xink_sdk::{Client, ErrorKind, ManualClock, Method, Multipart, Region, Scope};
 
 type Result<T = ()> = std::result::Result<T, xink_sdk::Error>;
 
@@ -115,44 +115,6 @@ async fn token_request_discovery_and_bearer_on_the_wire() -> Result {
     assert_eq!(
         client.api_root().await?.as_str(),
         format!("{}/", api.base_url())
-    );
-    Ok(())
-}
-
-#[tokio::test]
-async fn legacy_basic_client_authentication() -> Result {
-    let fake = FakeXink::start().await;
-    let client = fake
-        .builder()
-        .client_auth(ClientAuth::BasicAuth)
-        .scopes([Scope::EmployeeRead, Scope::EmployeeSignaturesRead])
-        .build()?;
-    client.get_account_info().send().await?;
-    let requests = fake.token_requests();
-    assert_eq!(requests.len(), 1);
-    let r = &requests[0];
-    assert_eq!(r.method, "POST");
-    assert_eq!(
-        r.header("content-type"),
-        Some("application/x-www-form-urlencoded")
-    );
-    use base64::Engine as _;
-    let expected =
-        base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CANARY_SECRET}"));
-    assert_eq!(
-        r.header("authorization"),
-        Some(format!("Basic {expected}").as_str())
-    );
-    assert_eq!(
-        r.form(),
-        vec![
-            ("grant_type".to_owned(), "client_credentials".to_owned()),
-            (
-                "scope".to_owned(),
-                "employeeread employeesignaturesread".to_owned()
-            ),
-        ],
-        "the legacy body carries only grant_type and scope"
     );
     Ok(())
 }
