@@ -12,8 +12,6 @@ mod hardening;
 mod iinked_sign;
 #[path = "providers/mock.rs"]
 mod mock;
-#[path = "providers/schemas.rs"]
-mod schemas;
 #[path = "providers/surface.rs"]
 mod surface;
 #[path = "providers/sweep.rs"]
