@@ -65,23 +65,7 @@ pub fn run(root: &Path, targets: &[Target], options: &Options) -> Report {
                 continue;
             }
         };
-        let current = std::fs::read(root.join(&path)).ok();
-        let up_to_date = current.as_deref() == Some(text.as_bytes());
-        if options.check {
-            if up_to_date {
-                report.lines.push(format!("{path}: up to date"));
-            } else {
-                report.drifted += 1;
-                report
-                    .lines
-                    .push(format!("{path}: OUT OF DATE relative to the specs"));
-            }
-        } else if !up_to_date {
-            match std::fs::write(root.join(&path), text.as_bytes()) {
-                Ok(()) => report.lines.push(format!("{path}: written")),
-                Err(e) => report.errors.push(format!("{path}: cannot write: {e}")),
-            }
-        }
+        settle(root, &path, "the specs", &text, options, &mut report);
     }
     report
 }
