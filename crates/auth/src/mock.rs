@@ -326,6 +326,34 @@ impl Received {
     }
 }
 
+/// A canned answer that replaces an endpoint's own while set: for testing what your code does
+/// when the provider answers badly (an HTML login page, a 500, a token without a token).
+#[derive(Debug, Default)]
+pub struct Override(Mutex<Option<(u16, String, Vec<u8>)>>);
+
+impl Override {
+    /// From now on, answer `status` with `body` of `content_type`.
+    pub fn set(&self, status: u16, content_type: &str, body: impl Into<Vec<u8>>) {
+        *lock(&self.0) = Some((status, content_type.to_owned(), body.into()));
+    }
+
+    /// Back to the endpoint's own answers.
+    pub fn clear(&self) {
+        *lock(&self.0) = None;
+    }
+
+    /// The canned answer, when one is set.
+    pub fn answer(&self) -> Option<HttpMockResponse> {
+        lock(&self.0).as_ref().map(|(status, content_type, body)| {
+            HttpMockResponse::builder()
+                .status(*status)
+                .header("content-type", content_type.as_str())
+                .body(body.clone())
+                .build()
+        })
+    }
+}
+
 /// The requests a fake's endpoint served, in order.
 #[derive(Debug, Default)]
 pub struct Log(Mutex<Vec<Received>>);

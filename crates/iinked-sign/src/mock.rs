@@ -54,8 +54,8 @@ pub use serde_json::json;
 
 use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
 use sdk_auth::mock::{
-    Codes, Log, Received, TokenMint, authorize_query, client_authenticated, credential, form,
-    guard, header, json as answer, pkce_s256_matches, redirect_answer, redirect_with_code,
+    Codes, Log, Override, Received, TokenMint, authorize_query, client_authenticated, credential,
+    form, guard, header, json as answer, pkce_s256_matches, redirect_answer, redirect_with_code,
 };
 use std::sync::Arc;
 
@@ -77,6 +77,7 @@ struct Grant {
 struct Shared {
     codes: Codes<Grant>,
     token_requests: Log,
+    token_override: Override,
 }
 
 /// A fake iinked Sign on loopback (one origin: `/connect/*` and `/api/v1`); the typed mocks of
@@ -99,6 +100,7 @@ impl MockIinkedSign {
         let shared = Arc::new(Shared {
             codes: Codes::new("mock-iinked-code-"),
             token_requests: Log::default(),
+            token_override: Override::default(),
         });
 
         let live = access.clone();
@@ -195,6 +197,18 @@ impl MockIinkedSign {
         self.shared.token_requests.all()
     }
 
+    /// From now on every token request is answered `status` with `body` of `content_type`
+    /// (an HTML page, a 500, a token answer without a token…), until
+    /// [`clear_token_answer`](Self::clear_token_answer).
+    pub fn answer_token_requests(&self, status: u16, content_type: &str, body: impl Into<Vec<u8>>) {
+        self.shared.token_override.set(status, content_type, body);
+    }
+
+    /// Token requests get the fake's own answers again.
+    pub fn clear_token_answer(&self) {
+        self.shared.token_override.clear();
+    }
+
     /// How many authorization codes the fake issued.
     pub fn codes_issued(&self) -> usize {
         self.shared.codes.issued()
@@ -241,6 +255,9 @@ fn token(
     req: &HttpMockRequest,
 ) -> HttpMockResponse {
     shared.token_requests.push(req);
+    if let Some(answer) = shared.token_override.answer() {
+        return answer;
+    }
     if !client_authenticated(req, CLIENT_ID, CLIENT_SECRET) {
         return answer(401, &json!({"error": "invalid_client"}));
     }

@@ -42,7 +42,8 @@ pub use serde_json::json;
 
 use httpmock::MockServer;
 use sdk_auth::mock::{
-    Log, Received, TokenMint, client_credentials_answer, credential, guard, json as answer,
+    Log, Override, Received, TokenMint, client_credentials_answer, credential, guard,
+    json as answer,
 };
 use std::sync::Arc;
 
@@ -58,6 +59,7 @@ pub struct MockXink {
     server: MockServer,
     tokens: Arc<TokenMint>,
     token_requests: Arc<Log>,
+    token_override: Arc<Override>,
 }
 
 sdk_auth::mock_server_handle!(MockXink);
@@ -68,6 +70,7 @@ impl MockXink {
         let server = MockServer::start_async().await;
         let tokens = Arc::new(TokenMint::new("mock-xink-token-"));
         let token_requests = Arc::new(Log::default());
+        let token_override = Arc::new(Override::default());
         let denied = json!({"Message": "Authorization has been denied for this request."});
 
         let live = tokens.clone();
@@ -75,11 +78,18 @@ impl MockXink {
             credential(req, "Bearer").is_some_and(|t| live.is_live(&t))
         });
 
-        let (mint, count) = (tokens.clone(), token_requests.clone());
+        let (mint, count, canned) = (
+            tokens.clone(),
+            token_requests.clone(),
+            token_override.clone(),
+        );
         server.mock(move |when, then| {
             when.method(httpmock::Method::POST).path("/OAuth/Token");
             then.respond_with(move |req| {
                 count.push(req);
+                if let Some(answer) = canned.answer() {
+                    return answer;
+                }
                 client_credentials_answer(req, CLIENT_ID, CLIENT_SECRET, &mint, 3600)
             });
         });
@@ -101,6 +111,7 @@ impl MockXink {
             server,
             tokens,
             token_requests,
+            token_override,
         }
     }
     /// A client builder with the fake's credentials, pointed at the fake
@@ -122,6 +133,18 @@ impl MockXink {
     /// The token requests the fake received, in order (refused ones included).
     pub fn token_requests(&self) -> Vec<Received> {
         self.token_requests.all()
+    }
+
+    /// From now on every token request is answered `status` with `body` of `content_type`
+    /// (an HTML page, a 500, a token answer without a token…), until
+    /// [`clear_token_answer`](Self::clear_token_answer).
+    pub fn answer_token_requests(&self, status: u16, content_type: &str, body: impl Into<Vec<u8>>) {
+        self.token_override.set(status, content_type, body);
+    }
+
+    /// Token requests get the fake's own answers again.
+    pub fn clear_token_answer(&self) {
+        self.token_override.clear();
     }
 
     /// How many tokens the fake issued.

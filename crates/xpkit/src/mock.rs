@@ -36,7 +36,9 @@ pub use sdk_auth::mock::httpmock;
 pub use serde_json::json;
 
 use httpmock::MockServer;
-use sdk_auth::mock::{Log, Received, TokenMint, client_credentials_answer, credential, guard};
+use sdk_auth::mock::{
+    Log, Override, Received, TokenMint, client_credentials_answer, credential, guard,
+};
 use std::sync::Arc;
 
 /// The client id [`MockXpKit`] accepts.
@@ -53,6 +55,7 @@ pub struct MockXpKit {
     server: MockServer,
     tokens: Arc<TokenMint>,
     token_requests: Arc<Log>,
+    token_override: Arc<Override>,
 }
 
 sdk_auth::mock_server_handle!(MockXpKit);
@@ -63,6 +66,7 @@ impl MockXpKit {
         let server = MockServer::start_async().await;
         let tokens = Arc::new(TokenMint::new("mock-xpkit-token-"));
         let token_requests = Arc::new(Log::default());
+        let token_override = Arc::new(Override::default());
 
         let live = tokens.clone();
         let forbidden =
@@ -72,11 +76,18 @@ impl MockXpKit {
                 || credential(req, "Bearer").is_some_and(|t| live.is_live(&t))
         });
 
-        let (mint, count) = (tokens.clone(), token_requests.clone());
+        let (mint, count, canned) = (
+            tokens.clone(),
+            token_requests.clone(),
+            token_override.clone(),
+        );
         server.mock(move |when, then| {
             when.method(httpmock::Method::POST).path(TOKEN_PATH);
             then.respond_with(move |req| {
                 count.push(req);
+                if let Some(answer) = canned.answer() {
+                    return answer;
+                }
                 client_credentials_answer(req, CLIENT_ID, CLIENT_SECRET, &mint, 36000)
             });
         });
@@ -84,6 +95,7 @@ impl MockXpKit {
             server,
             tokens,
             token_requests,
+            token_override,
         }
     }
 
@@ -108,6 +120,18 @@ impl MockXpKit {
     /// The token requests the fake received, in order (refused ones included).
     pub fn token_requests(&self) -> Vec<Received> {
         self.token_requests.all()
+    }
+
+    /// From now on every token request is answered `status` with `body` of `content_type`
+    /// (an HTML page, a 500, a token answer without a token…), until
+    /// [`clear_token_answer`](Self::clear_token_answer).
+    pub fn answer_token_requests(&self, status: u16, content_type: &str, body: impl Into<Vec<u8>>) {
+        self.token_override.set(status, content_type, body);
+    }
+
+    /// Token requests get the fake's own answers again.
+    pub fn clear_token_answer(&self) {
+        self.token_override.clear();
     }
 
     /// How many tokens the fake issued.

@@ -40,7 +40,7 @@ pub use serde_json::json;
 
 use httpmock::MockServer;
 use sdk_auth::mock::{
-    Codes, Log, Received, TokenMint, authorize_query, credential, guard, json as answer,
+    Codes, Log, Override, Received, TokenMint, authorize_query, credential, guard, json as answer,
     redirect_answer, redirect_with_code,
 };
 use std::sync::Arc;
@@ -57,6 +57,7 @@ pub const ACCOUNT_ID: &str = "mock-xref-account-1";
 struct Shared {
     codes: Codes<()>,
     token_requests: Log,
+    token_override: Override,
 }
 
 /// A fake Xref on loopback; the typed mocks of [`MockServerExt`] say what each operation
@@ -77,6 +78,7 @@ impl MockXref {
         let shared = Arc::new(Shared {
             codes: Codes::new("mock-xref-code-"),
             token_requests: Log::default(),
+            token_override: Override::default(),
         });
 
         let live = tokens.clone();
@@ -100,6 +102,9 @@ impl MockXref {
             when.method(httpmock::Method::POST).path("/oauth/tokens");
             then.respond_with(move |req| {
                 s.token_requests.push(req);
+                if let Some(answer) = s.token_override.answer() {
+                    return answer;
+                }
                 let body: serde_json::Value =
                     serde_json::from_slice(req.body_ref()).unwrap_or_default();
                 let text = |k: &str| body.get(k).and_then(|v| v.as_str()).unwrap_or_default();
@@ -167,6 +172,18 @@ impl MockXref {
     /// The code exchanges the fake received, in order (refused ones included).
     pub fn token_requests(&self) -> Vec<Received> {
         self.shared.token_requests.all()
+    }
+
+    /// From now on every code exchange is answered `status` with `body` of `content_type`
+    /// (an HTML page, a 500, a token answer without a token…), until
+    /// [`clear_token_answer`](Self::clear_token_answer).
+    pub fn answer_token_requests(&self, status: u16, content_type: &str, body: impl Into<Vec<u8>>) {
+        self.shared.token_override.set(status, content_type, body);
+    }
+
+    /// Code exchanges get the fake's own answers again.
+    pub fn clear_token_answer(&self) {
+        self.shared.token_override.clear();
     }
 
     /// How many authorization codes the fake issued.

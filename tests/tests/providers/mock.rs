@@ -176,6 +176,96 @@ mod xink {
     }
 
     #[tokio::test]
+    async fn malformed_token_responses_are_clear_errors() -> Result<(), xink_sdk::Error> {
+        let json = "application/json";
+        let cases: [(u16, &str, &str, ErrorKind, &str); 9] = [
+            (
+                200,
+                "text/html",
+                "<html><body>Login</body></html>",
+                ErrorKind::Decode,
+                "token response is HTML, not JSON",
+            ),
+            (200, json, "", ErrorKind::Decode, "token response is empty"),
+            (
+                200,
+                json,
+                r#"{"token_type": "bearer", "expires_in": 7200}"#,
+                ErrorKind::Decode,
+                "token response has no `access_token`",
+            ),
+            (
+                200,
+                json,
+                r#"{"access_token": null}"#,
+                ErrorKind::Decode,
+                "token response has no `access_token`",
+            ),
+            (
+                200,
+                json,
+                r#"["mock-xink-token-x"]"#,
+                ErrorKind::Decode,
+                "token response is not a JSON object",
+            ),
+            (
+                200,
+                json,
+                r#"{"access_token": "mock-xink-token-x""#,
+                ErrorKind::Decode,
+                "token response is not valid JSON",
+            ),
+            (
+                500,
+                "text/html",
+                "<h1>Server Error</h1>",
+                ErrorKind::Api,
+                "non-JSON response body (text/html, 21 bytes)",
+            ),
+            (
+                400,
+                json,
+                r#"{"error": "invalid_client", "error_description": "The client credentials are invalid"}"#,
+                ErrorKind::Auth,
+                "invalid_client: The client credentials are invalid",
+            ),
+            (
+                401,
+                "text/plain",
+                "",
+                ErrorKind::Auth,
+                "empty response body",
+            ),
+        ];
+        for (status, content_type, body, kind, text) in cases {
+            let xink = MockXink::start().await;
+            let api = xink.get_account_info(|_, then| {
+                then.ok(&json!({}).into());
+            });
+            xink.answer_token_requests(status, content_type, body);
+            let err = xink.client()?.get_account_info().send().await.unwrap_err();
+            let shown = format!("{err}");
+            assert_eq!(err.kind(), kind, "{body}: {shown}");
+            assert!(shown.starts_with("xink: get_token: "), "{shown}");
+            assert!(shown.contains(text), "{body}: {shown}");
+            assert_eq!(err.status(), Some(status), "{shown}");
+            let all = format!("{shown} {err:?}");
+            assert!(
+                !all.contains("mock-xink-token-x") && !all.contains(xink_sdk::mock::CLIENT_SECRET),
+                "{all}"
+            );
+            assert_eq!(api.calls_async().await, 0, "no API call without a token");
+            // connect() reports the same error up front.
+            let err = xink.builder().connect().await.unwrap_err();
+            assert!(err.to_string().contains(text), "{err}");
+            // And the fake's own answers come back.
+            xink.clear_token_answer();
+            xink.client()?.get_account_info().send().await?;
+        }
+        Ok(())
+    }
+
+    #[tokio::test]
     async fn wrong_credentials_are_an_auth_error_after_one_token_request() {
         let xink = MockXink::start().await;
         let client = xink
