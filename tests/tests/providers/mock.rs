@@ -564,7 +564,86 @@ mod xpkit {
 }
 
 mod xref {
+    use super::*;
     use xref_sdk::mock::{MockServerExt, MockXref};
+
+    #[tokio::test]
+    async fn malformed_token_responses_are_clear_errors() -> Result<(), xref_sdk::Error> {
+        let json = "application/json";
+        let cases: [(u16, &str, &str, ErrorKind, &str); 7] = [
+            (
+                200,
+                "text/html",
+                "<html>login</html>",
+                ErrorKind::Decode,
+                "token response is HTML, not JSON",
+            ),
+            (200, json, "", ErrorKind::Decode, "token response is empty"),
+            (
+                200,
+                json,
+                r#"{"access_token": "mock-xref-token-z"}"#,
+                ErrorKind::Decode,
+                "no `xref_account_id`",
+            ),
+            (
+                200,
+                json,
+                r#"{"xref_account_id": "a"}"#,
+                ErrorKind::Decode,
+                "no `access_token`",
+            ),
+            (
+                200,
+                json,
+                r#"{"access_token": ["mock-xref-token-z"], "xref_account_id": "a"}"#,
+                ErrorKind::Decode,
+                "`access_token` is not a string",
+            ),
+            (
+                500,
+                "text/plain",
+                "boom",
+                ErrorKind::Api,
+                "non-JSON response body",
+            ),
+            (
+                400,
+                json,
+                r#"{"error": "invalid_grant", "message": "Code is invalid or expired"}"#,
+                ErrorKind::Auth,
+                "invalid_grant: Code is invalid or expired",
+            ),
+        ];
+        for (status, content_type, body, kind, text) in cases {
+            let xref = MockXref::start().await;
+            let store = Arc::new(xref_sdk::InMemoryTokenStore::new());
+            let connector = xref.connector(store.clone())?;
+            xref.answer_token_requests(status, content_type, body);
+            let pending = connector.authorize_url()?;
+            let redirect = url::Url::parse(&xref.authorize(pending.url().as_str())?).unwrap();
+            let err = connector
+                .handle_callback_url(&redirect, pending.state())
+                .await
+                .unwrap_err();
+            let shown = format!("{err}");
+            assert_eq!(err.kind(), kind, "{body}: {shown}");
+            assert!(shown.starts_with("xref: create_token: "), "{shown}");
+            assert!(shown.contains(text), "{body}: {shown}");
+            let all = format!("{shown} {err:?}");
+            assert!(
+                !all.contains("mock-xref-token-z") && !all.contains(xref_sdk::mock::CLIENT_SECRET),
+                "{all}"
+            );
+            assert!(
+                !all.contains("mock-xref-code-"),
+                "the code is redacted: {all}"
+            );
+            assert!(store.keys().is_empty(), "nothing stored on failure");
+            assert_eq!(xref.token_requests().len(), 1);
+        }
+        Ok(())
+    }
 
     #[tokio::test]
     async fn connected_client_then_revocation_asks_for_reauthorization()
