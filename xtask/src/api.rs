@@ -260,7 +260,7 @@ fn render(d: &Doc, id: &str, path: &str, out: &mut BTreeSet<String>) {
     else {
         return;
     };
-    let marks = marks(item);
+    let marks = marks_of(item);
     match kind.as_str() {
         "module" => {
             out.insert(format!("mod {path}"));
@@ -378,10 +378,6 @@ fn render(d: &Doc, id: &str, path: &str, out: &mut BTreeSet<String>) {
 }
 
 /// `#[non_exhaustive]` and `#[deprecated]`, which change what downstream code may do.
-fn marks(item: &Value) -> String {
-    marks_of(item)
-}
-
 fn marks_of(item: &Value) -> String {
     let attrs = item.get("attrs").map(Value::to_string).unwrap_or_default();
     let mut m = String::new();

@@ -114,15 +114,13 @@ fn api_command(args: &[String]) -> Result<ExitCode, String> {
     let root = workspace_root()?;
     let mut failed = false;
     for (package, dir) in api::CRATES {
-        let manifest = std::fs::read_to_string(root.join(dir).join("Cargo.toml"))
-            .map_err(|e| format!("{dir}/Cargo.toml: {e}"))?;
-        let version = manifest
-            .lines()
-            .find_map(|l| l.strip_prefix("version = \""))
-            .and_then(|v| v.strip_suffix('"'))
-            .ok_or_else(|| format!("{dir}/Cargo.toml: no version"))?
-            .to_owned();
         let doc = api::rustdoc_json(&root, package)?;
+        // rustdoc records the version cargo built.
+        let version = doc
+            .get("crate_version")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| format!("rustdoc JSON of {package} has no crate_version"))?
+            .to_owned();
         let fresh = api::listing(package, &version, &doc)?;
         let path = api::listing_path(dir);
         let current = std::fs::read_to_string(root.join(&path)).unwrap_or_default();
