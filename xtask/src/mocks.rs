@@ -101,9 +101,11 @@ fn resolve(spec: &Value, p: &Value) -> Result<Value, String> {
     }
 }
 
-/// The Rust name progenitor gives a parameter (`resource_id`; keywords get a trailing `_`).
-fn param_ident(name: &str) -> String {
-    heck::ToSnakeCase::to_snake_case(name)
+/// Whether `method` is progenitor's matcher for the parameter named `param` in the spec
+/// (`resource_id` for `resource-id`; keywords get a trailing `_`).
+fn is_setter_of(method: &str, param: &str) -> bool {
+    let ident = heck::ToSnakeCase::to_snake_case(param);
+    method == ident || method.strip_suffix('_') == Some(ident.as_str())
 }
 
 /// Applies the fixes described in the module docs to progenitor's httpmock output.
@@ -112,6 +114,15 @@ pub fn mock_fixups(
     operations: &[MockOperation],
     prefix: &str,
 ) -> Result<(), String> {
+    // The struct names progenitor gives each operation's matchers and answers, computed once.
+    let whens: std::collections::HashMap<String, &MockOperation> = operations
+        .iter()
+        .map(|op| (crate::passes::type_name(&format!("{}-when", op.id)), op))
+        .collect();
+    let thens: std::collections::HashSet<String> = operations
+        .iter()
+        .map(|op| crate::passes::type_name(&format!("{}-then", op.id)))
+        .collect();
     let mut seen = 0usize;
     for item in &mut file.items {
         match item {
@@ -133,10 +144,7 @@ pub fn mock_fixups(
                     let Some(name) = ty.path.segments.last().map(|s| s.ident.to_string()) else {
                         continue;
                     };
-                    if operations
-                        .iter()
-                        .any(|op| crate::passes::type_name(&format!("{}-then", op.id)) == name)
-                    {
+                    if thens.contains(&name) {
                         imp.items.push(syn::parse_quote! {
                             /// Answers an error `status` with a JSON body (the provider's error
                             /// shape is in the crate docs).
@@ -158,10 +166,7 @@ pub fn mock_fixups(
                         });
                         continue;
                     }
-                    let Some(op) = operations
-                        .iter()
-                        .find(|op| crate::passes::type_name(&format!("{}-when", op.id)) == name)
-                    else {
+                    let Some(op) = whens.get(&name) else {
                         continue;
                     };
                     seen += 1;
@@ -220,10 +225,7 @@ fn fix_when(imp: &mut syn::ItemImpl, op: &MockOperation, prefix: &str) -> Result
             f.block = syn::parse2(tokens).map_err(|e| format!("{}: new: {e}", op.id))?;
             continue;
         }
-        if let Some(api) = op.path_params.iter().find(|p| {
-            let ident = param_ident(p);
-            name == ident || name == format!("{ident}_")
-        }) {
+        if let Some(api) = op.path_params.iter().find(|p| is_setter_of(&name, p)) {
             f.block = syn::parse_quote!({
                 Self(self.0.path_matches(::sdk_auth::mock::path_pattern(
                     #template,
@@ -232,10 +234,7 @@ fn fix_when(imp: &mut syn::ItemImpl, op: &MockOperation, prefix: &str) -> Result
             });
             continue;
         }
-        if let Some(api) = op.array_query.iter().find(|p| {
-            let ident = param_ident(p);
-            name == ident || name == format!("{ident}_")
-        }) {
+        if let Some(api) = op.array_query.iter().find(|p| is_setter_of(&name, p)) {
             let optional = !f.sig.generics.params.is_empty();
             f.block = if optional {
                 syn::parse_quote!({
