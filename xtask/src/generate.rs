@@ -164,7 +164,7 @@ fn mock_code(target: &Target, prepared: &Prepared) -> Result<String, String> {
     };
     let mut syntax: syn::File =
         syn::parse2(tokens).map_err(|e| format!("{file}: generated mocks do not parse: {e}"))?;
-    mocks::mock_fixups(&mut syntax, &operations, &target.mock_prefix())
+    mocks::mock_fixups(&mut syntax, &operations, target.mock_prefix)
         .map_err(|e| format!("{file}: {e}"))?;
     let body = prettyplease::unparse(&syntax);
     Ok(format!(
@@ -499,6 +499,7 @@ mod tests {
         output: "crates/demo/src/generated.rs",
         inner_type: "()",
         shared: None,
+        mock_prefix: "",
         types_only: false,
     };
 

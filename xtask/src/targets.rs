@@ -19,6 +19,10 @@ pub struct Target {
     pub shared: Option<&'static str>,
     /// Generate only the `types` module (the shared types themselves; no client).
     pub types_only: bool,
+    /// What the request path starts with before the spec's path when the client points at
+    /// one mock server with `Region::custom`: iinked Sign's API lives under `/api/v1`, each
+    /// XPKit service under `/<service>` (`auth` for the Auth API); empty for the others.
+    pub mock_prefix: &'static str,
 }
 
 impl Target {
@@ -49,19 +53,6 @@ impl Target {
             None => "crate".to_owned(),
         }
     }
-
-    /// What the request path starts with before the spec's path when the client points at one
-    /// mock server with `Region::custom`: iinked Sign's API lives under `/api/v1`, each XPKit
-    /// service under `/<service>` (`auth` for the Auth API).
-    pub fn mock_prefix(&self) -> String {
-        if self.krate == "crates/iinked-sign" {
-            return "/api/v1".to_owned();
-        }
-        match self.name.strip_prefix("xpkit/") {
-            Some(service) => format!("/{service}"),
-            None => String::new(),
-        }
-    }
 }
 
 /// Every target, in generation order.
@@ -73,6 +64,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xink/src/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: None,
+        mock_prefix: "",
         types_only: false,
     },
     Target {
@@ -82,6 +74,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/iinked-sign/src/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: None,
+        mock_prefix: "/api/v1",
         types_only: false,
     },
     Target {
@@ -91,6 +84,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xref/src/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: None,
+        mock_prefix: "",
         types_only: false,
     },
     Target {
@@ -100,6 +94,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/common/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: None,
+        mock_prefix: "",
         types_only: true,
     },
     Target {
@@ -109,6 +104,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/activities/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: Some("specs/xpkit/common.yaml"),
+        mock_prefix: "/activities",
         types_only: false,
     },
     Target {
@@ -118,6 +114,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/alerts/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: Some("specs/xpkit/common.yaml"),
+        mock_prefix: "/alerts",
         types_only: false,
     },
     Target {
@@ -127,6 +124,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/auth_api/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: Some("specs/xpkit/common.yaml"),
+        mock_prefix: "/auth",
         types_only: false,
     },
     Target {
@@ -136,6 +134,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/catalogue/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: Some("specs/xpkit/common.yaml"),
+        mock_prefix: "/catalogue",
         types_only: false,
     },
     Target {
@@ -145,6 +144,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/exports/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: Some("specs/xpkit/common.yaml"),
+        mock_prefix: "/exports",
         types_only: false,
     },
     Target {
@@ -154,6 +154,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/health/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: Some("specs/xpkit/common.yaml"),
+        mock_prefix: "/health",
         types_only: false,
     },
     Target {
@@ -163,6 +164,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/identifications/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: Some("specs/xpkit/common.yaml"),
+        mock_prefix: "/identifications",
         types_only: false,
     },
     Target {
@@ -172,6 +174,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/jobs/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: Some("specs/xpkit/common.yaml"),
+        mock_prefix: "/jobs",
         types_only: false,
     },
     Target {
@@ -181,6 +184,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/moments/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: Some("specs/xpkit/common.yaml"),
+        mock_prefix: "/moments",
         types_only: false,
     },
     Target {
@@ -190,6 +194,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/nfts/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: Some("specs/xpkit/common.yaml"),
+        mock_prefix: "/nfts",
         types_only: false,
     },
     Target {
@@ -199,6 +204,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/notifications/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: Some("specs/xpkit/common.yaml"),
+        mock_prefix: "/notifications",
         types_only: false,
     },
     Target {
@@ -208,6 +214,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/profiles/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: Some("specs/xpkit/common.yaml"),
+        mock_prefix: "/profiles",
         types_only: false,
     },
     Target {
@@ -217,6 +224,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/queues/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: Some("specs/xpkit/common.yaml"),
+        mock_prefix: "/queues",
         types_only: false,
     },
     Target {
@@ -226,6 +234,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/resources/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: Some("specs/xpkit/common.yaml"),
+        mock_prefix: "/resources",
         types_only: false,
     },
     Target {
@@ -235,6 +244,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/socialauth/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: Some("specs/xpkit/common.yaml"),
+        mock_prefix: "/socialauth",
         types_only: false,
     },
     Target {
@@ -244,6 +254,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/souvenirs/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: Some("specs/xpkit/common.yaml"),
+        mock_prefix: "/souvenirs",
         types_only: false,
     },
     Target {
@@ -253,6 +264,7 @@ pub const TARGETS: &[Target] = &[
         output: "crates/xpkit/src/vcc/generated.rs",
         inner_type: "crate::auth::AuthState",
         shared: Some("specs/xpkit/common.yaml"),
+        mock_prefix: "/vcc",
         types_only: false,
     },
 ];
@@ -315,7 +327,7 @@ mod tests {
             Some("crates/xpkit/src/jobs/mock.rs")
         );
         assert_eq!(jobs[0].module_path(), "crate::jobs");
-        assert_eq!(jobs[0].mock_prefix(), "/jobs");
+        assert_eq!(jobs[0].mock_prefix, "/jobs");
         let common = select(&["xpkit/common".to_owned()]).unwrap();
         assert_eq!(common[0].mock_output(), None);
     }
