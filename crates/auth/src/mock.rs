@@ -7,7 +7,7 @@
 use httpmock::{HttpMockRequest, HttpMockResponse, When};
 use serde_json::Value;
 use sha2::Digest as _;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Display;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -371,50 +371,40 @@ impl Log {
 }
 
 /// The tokens a fake issued: numbered values with a prefix (`mock-xink-token-1`, …), which of
-/// them the API still accepts, and how many were issued.
+/// them the API still accepts, and how many were issued. The same bookkeeping as [`Codes`],
+/// with nothing bound to a token.
 #[derive(Debug)]
-pub struct TokenMint {
-    prefix: String,
-    issued: AtomicUsize,
-    live: Mutex<HashSet<String>>,
-}
+pub struct TokenMint(Codes<()>);
 
 impl TokenMint {
     /// A mint whose tokens start with `prefix`.
     pub fn new(prefix: impl Into<String>) -> Self {
-        Self {
-            prefix: prefix.into(),
-            issued: AtomicUsize::new(0),
-            live: Mutex::new(HashSet::new()),
-        }
+        Self(Codes::new(prefix))
     }
 
     /// A new live token.
     pub fn issue(&self) -> String {
-        let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
-        let token = format!("{}{n}", self.prefix);
-        lock(&self.live).insert(token.clone());
-        token
+        self.0.issue(())
     }
 
     /// How many tokens were issued.
     pub fn issued(&self) -> usize {
-        self.issued.load(Ordering::SeqCst)
+        self.0.issued()
     }
 
     /// Whether the API accepts `token`.
     pub fn is_live(&self, token: &str) -> bool {
-        lock(&self.live).contains(token)
+        lock(&self.0.pending).contains_key(token)
     }
 
     /// Stops accepting `token`; returns whether it was live (a refresh token used twice is not).
     pub fn retire(&self, token: &str) -> bool {
-        lock(&self.live).remove(token)
+        self.0.take(token).is_some()
     }
 
     /// Stops accepting every token issued so far (they expired, or were revoked).
     pub fn expire_all(&self) {
-        lock(&self.live).clear();
+        lock(&self.0.pending).clear();
     }
 }
 
