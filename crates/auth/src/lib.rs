@@ -92,6 +92,12 @@ macro_rules! with_setters {
     };
 }
 
+/// A mutex's guard, also after a panic elsewhere poisoned it (the data stays consistent: every
+/// critical section here is a plain read or write).
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 mod cache;
 mod codec;
 mod error;

@@ -4,6 +4,7 @@
 //! Users reach this through a provider crate's `mock` module (`xink_sdk::mock::MockXink`, …);
 //! depend on it directly only to build a fake of your own on [`httpmock`].
 
+use crate::lock;
 use httpmock::{HttpMockRequest, HttpMockResponse, When};
 use serde_json::Value;
 use sha2::Digest as _;
@@ -414,10 +415,6 @@ pub fn credential(request: &HttpMockRequest, scheme: &str) -> Option<String> {
     let (s, token) = value.split_once(' ')?;
     s.eq_ignore_ascii_case(scheme)
         .then(|| token.trim().to_owned())
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]

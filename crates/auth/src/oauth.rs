@@ -12,6 +12,7 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::http::ensure_secure;
+use crate::lock;
 use crate::retry::{RetryPolicy, Timeouts};
 use crate::secret::Redactor;
 use crate::secret::{ClientId, ClientSecret, RefreshToken};
@@ -742,10 +743,6 @@ impl StoredTokenSource {
     fn remember(&self, token: &crate::secret::AccessToken) {
         *lock(&self.last) = Some(token.secret().to_owned());
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]
