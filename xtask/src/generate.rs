@@ -305,7 +305,8 @@ fn client_code(target: &Target, prepared: &Prepared) -> Result<String, String> {
     let mut syntax: syn::File =
         syn::parse2(tokens).map_err(|e| format!("{file}: generated code does not parse: {e}"))?;
     passes::redact_secret_fields(&mut syntax, &secrets).map_err(|e| format!("{file}: {e}"))?;
-    passes::builder_ergonomics(&mut syntax, &defaults).map_err(|e| format!("{file}: {e}"))?;
+    passes::builder_ergonomics(&mut syntax, &defaults, &passes::required_properties(&spec))
+        .map_err(|e| format!("{file}: {e}"))?;
     passes::schemars_optional(&mut syntax);
     if target.types_only {
         syntax
@@ -491,6 +492,7 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     const TARGET: Target = Target {
         name: "demo",
@@ -596,6 +598,76 @@ paths:
             "{code}"
         );
         let _ = std::fs::remove_dir_all(root);
+    }
+
+    /// Every body field whose serde form has a default starts from it in the builder: a body
+    /// built from its required fields alone converts.
+    #[test]
+    fn builders_start_from_serde_defaults() {
+        let spec = r##"
+openapi: 3.0.3
+info: {title: demo, version: "1"}
+paths:
+  /things:
+    post:
+      operationId: create_thing
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/ThingRequest"}
+      responses:
+        "204": {description: done}
+components:
+  schemas:
+    ThingRequest:
+      type: object
+      required: [name]
+      additionalProperties: {}
+      properties:
+        name: {type: string}
+        note: {type: string}
+        tags: {type: array, items: {type: string}}
+        labels: {type: object, additionalProperties: {type: string}}
+"##;
+        let code = render_bytes(&TARGET, spec.as_bytes()).unwrap();
+        let start = code
+            .find("impl ::std::default::Default for ThingRequest")
+            .unwrap();
+        let default = &code[start..start + code[start..].find("\n        }\n").unwrap()];
+        assert!(
+            default.contains(r#"name: Err("no value supplied for name".to_string())"#),
+            "{default}"
+        );
+        for field in ["note", "tags", "labels", "extra"] {
+            assert!(
+                default.contains(&format!("{field}: Ok(Default::default())")),
+                "{field} must start from its default: {default}"
+            );
+        }
+    }
+
+    /// A builder field that stays an error must be one the schema requires: generation fails
+    /// otherwise, naming the type and the property.
+    #[test]
+    fn builder_errors_only_for_required_properties() {
+        let mut defaulted = BTreeMap::new();
+        defaulted.insert(
+            "Thing".to_owned(),
+            BTreeMap::from([("name".to_owned(), ("name".to_owned(), false))]),
+        );
+        let mut items: Vec<syn::Item> = vec![syn::parse_quote! {
+            impl ::std::default::Default for Thing {
+                fn default() -> Self {
+                    Self { name: Err("no value supplied for name".to_string()) }
+                }
+            }
+        }];
+        let required = BTreeMap::from([("Thing".to_owned(), BTreeSet::new())]);
+        let e = passes::builder_defaults(&mut items, &defaulted, &required).unwrap_err();
+        assert!(e.contains("builder Thing: `name` is not required"), "{e}");
+        let required = BTreeMap::from([("Thing".to_owned(), BTreeSet::from(["name".to_owned()]))]);
+        passes::builder_defaults(&mut items, &defaulted, &required).unwrap();
     }
 
     #[test]

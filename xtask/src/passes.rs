@@ -651,10 +651,14 @@ pub fn parameter_defaults(spec: &Value) -> Result<BTreeMap<String, Vec<(String, 
 ///   `TryInto<Option<T>>`, so `&str` fits an optional text field as it fits a required one;
 /// * free-form object types (a newtype over a JSON map) accept a `serde_json::Map` or an object
 ///   `serde_json::Value` wherever they are expected;
-/// * operation builders start with the spec's parameter defaults (`defaults`).
+/// * operation builders start with the spec's parameter defaults (`defaults`);
+/// * body builders start every field that has a serde default from it (optional fields,
+///   defaulted arrays and maps, the flattened `additionalProperties` map): only a property the
+///   schema (`required`) requires is an error when missing, which is checked.
 pub fn builder_ergonomics(
     file: &mut syn::File,
     defaults: &BTreeMap<String, Vec<(String, Value)>>,
+    required: &BTreeMap<String, BTreeSet<String>>,
 ) -> Result<(), String> {
     let mut applied = BTreeSet::new();
     for item in &mut file.items {
@@ -663,6 +667,7 @@ pub fn builder_ergonomics(
             continue;
         };
         if m.ident == "types" {
+            let defaulted = defaulted_fields(items);
             let mut extra = Vec::new();
             for item in items.iter_mut() {
                 match item {
@@ -670,6 +675,7 @@ pub fn builder_ergonomics(
                     syn::Item::Mod(b) if b.ident == "builder" => {
                         if let Some((_, items)) = &mut b.content {
                             optional_setters(items);
+                            builder_defaults(items, &defaulted, required)?;
                         }
                     }
                     _ => {}
@@ -708,6 +714,150 @@ pub fn builder_ergonomics(
                 return Err(format!(
                     "builder {builder}: the default of parameter {param} matches no generated field"
                 ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `type → fields` whose serde form has a default: an `Option`, a field with `#[serde(default)]`
+/// (defaulted arrays and maps), and a flattened map (`additionalProperties` beside
+/// `properties`). Deserializing leaves them empty when absent, so a builder must too.
+/// Each field maps to its JSON name and whether it is defaulted.
+fn defaulted_fields(items: &[syn::Item]) -> BTreeMap<String, BTreeMap<String, (String, bool)>> {
+    let mut out = BTreeMap::new();
+    for item in items {
+        let syn::Item::Struct(st) = item else {
+            continue;
+        };
+        let syn::Fields::Named(fields) = &st.fields else {
+            continue;
+        };
+        let names = fields
+            .named
+            .iter()
+            .filter_map(|f| {
+                let ident = ident_text(f.ident.as_ref()?);
+                let json = serde_rename(f).unwrap_or_else(|| ident.clone());
+                Some((ident, (json, serde_defaulted(f))))
+            })
+            .collect();
+        out.insert(st.ident.to_string(), names);
+    }
+    out
+}
+
+/// `Rust type name → required JSON property names` of every component schema.
+pub fn required_properties(spec: &Value) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out = BTreeMap::new();
+    let Some(schemas) = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return out;
+    };
+    for (name, schema) in schemas {
+        let required = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+        out.insert(type_name(name), required);
+    }
+    out
+}
+
+/// Whether a field deserializes to its default when absent.
+fn serde_defaulted(field: &syn::Field) -> bool {
+    let last = match &field.ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    };
+    if last.as_deref() == Some("Option") {
+        return true;
+    }
+    let mut default = false;
+    let mut flatten = false;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("default") {
+                default = true;
+            } else if meta.path.is_ident("flatten") {
+                flatten = true;
+            }
+            if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    let map = matches!(last.as_deref(), Some("Map" | "HashMap" | "BTreeMap"));
+    default || (flatten && map)
+}
+
+/// Body builders start every field whose serde form has a default (`defaulted`) from that
+/// default, so that a body built from its required fields alone converts; only a required
+/// field is still an error when missing. Fails when a builder keeps a defaulted field an
+/// error, or names a type or field the types module does not have (a generator change).
+pub(crate) fn builder_defaults(
+    items: &mut [syn::Item],
+    defaulted: &BTreeMap<String, BTreeMap<String, (String, bool)>>,
+    required: &BTreeMap<String, BTreeSet<String>>,
+) -> Result<(), String> {
+    for item in items {
+        let syn::Item::Impl(imp) = item else { continue };
+        let is_default = imp
+            .trait_
+            .as_ref()
+            .and_then(|(path, _)| path.segments.last())
+            .is_some_and(|s| s.ident == "Default");
+        if !is_default {
+            continue;
+        }
+        let syn::Type::Path(ty) = &*imp.self_ty else {
+            continue;
+        };
+        let Some(name) = ty.path.segments.last().map(|s| s.ident.to_string()) else {
+            continue;
+        };
+        let Some(fields) = defaulted.get(&name) else {
+            return Err(format!("builder {name} has no struct in the types module"));
+        };
+        for it in &mut imp.items {
+            let syn::ImplItem::Fn(f) = it else { continue };
+            for stmt in &mut f.block.stmts {
+                let syn::Stmt::Expr(syn::Expr::Struct(st), _) = stmt else {
+                    continue;
+                };
+                for field in &mut st.fields {
+                    let syn::Member::Named(ident) = &field.member else {
+                        continue;
+                    };
+                    let errs = matches!(&field.expr, syn::Expr::Call(c)
+                        if matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Err")));
+                    if !errs {
+                        continue;
+                    }
+                    let field_name = ident_text(ident);
+                    let Some((json, has_default)) = fields.get(&field_name) else {
+                        return Err(format!(
+                            "builder {name}: field {field_name} is not a field of the type"
+                        ));
+                    };
+                    if *has_default {
+                        field.expr = syn::parse_quote!(Ok(Default::default()));
+                    } else if let Some(req) = required.get(&name)
+                        && !req.contains(json)
+                    {
+                        return Err(format!(
+                            "builder {name}: `{json}` is not required by the schema, yet a body \
+                             built without it fails (its generated type has no default)"
+                        ));
+                    }
+                }
             }
         }
     }

@@ -438,6 +438,52 @@ mod xpkit {
     use xpkit_sdk::mock::{MockXpKit, json};
     use xpkit_sdk::profiles::mock::MockServerExt as _;
 
+    /// Bodies built by their builders from the required fields alone convert and send: the
+    /// flattened `extra` map, optional fields and defaulted arrays start empty.
+    #[tokio::test]
+    async fn bodies_built_from_required_fields_alone_send() -> Result<(), xpkit_sdk::Error> {
+        use xpkit_sdk::activities::mock::MockServerExt as _;
+        use xpkit_sdk::activities::types::ActivityRequest;
+        use xpkit_sdk::queues::mock::MockServerExt as _;
+        use xpkit_sdk::queues::types::QueueRequest;
+        let xp = MockXpKit::start().await;
+        let created = json!({"resource_id": "r1", "resource": {}});
+        let activity = xp.create_activity(|when, then| {
+            when.into_inner().json_body(json!({"owner_id": "p1"}));
+            then.json(201, created.clone());
+        });
+        let queue = xp.create_queue(|when, then| {
+            when.into_inner()
+                .json_body(json!({"experience_id": "e1", "name": "Ride"}));
+            then.json(201, created.clone());
+        });
+        let client = xp.client()?;
+        client
+            .activities()
+            .create_activity()
+            .body(ActivityRequest::builder().owner_id("p1"))
+            .send()
+            .await?;
+        client
+            .queues()
+            .create_queue()
+            .body(QueueRequest::builder().experience_id("e1").name("Ride"))
+            .send()
+            .await?;
+        activity.assert_async().await;
+        queue.assert_async().await;
+        // A required field left out is still an error, named.
+        let e = client
+            .queues()
+            .create_queue()
+            .body(QueueRequest::builder().name("Ride"))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("experience_id"), "{e}");
+        Ok(())
+    }
+
     #[tokio::test]
     async fn token_request_is_exact_and_one_token_serves_every_service()
     -> Result<(), xpkit_sdk::Error> {

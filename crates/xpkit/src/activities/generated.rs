@@ -111,7 +111,7 @@ pub mod types {
                 Self {
                     activities: Err("no value supplied for activities".to_string()),
                     webhook_url: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -217,7 +217,7 @@ pub mod types {
                     last_modified: Ok(Default::default()),
                     owner_id: Ok(Default::default()),
                     payload: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -406,7 +406,7 @@ pub mod types {
                     experience_id: Ok(Default::default()),
                     owner_id: Ok(Default::default()),
                     payload: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

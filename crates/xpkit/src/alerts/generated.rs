@@ -199,7 +199,7 @@ pub mod types {
                 Self {
                     channels: Err("no value supplied for channels".to_string()),
                     name: Err("no value supplied for name".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

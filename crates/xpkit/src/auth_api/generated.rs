@@ -384,7 +384,7 @@ pub mod types {
                 Self {
                     first_name: Ok(Default::default()),
                     last_name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

@@ -143,7 +143,7 @@ pub mod types {
                         "no value supplied for request_frequency".to_string(),
                     ),
                     service_name: Err("no value supplied for service_name".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -280,7 +280,7 @@ pub mod types {
                     http_method: Ok(Default::default()),
                     service_name: Err("no value supplied for service_name".to_string()),
                     successful_status_codes: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

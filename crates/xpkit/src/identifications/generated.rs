@@ -885,7 +885,7 @@ pub mod types {
                     name: Err("no value supplied for name".to_string()),
                     notify: Ok(Default::default()),
                     options: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1040,7 +1040,7 @@ pub mod types {
                     configuration_name: Err(
                         "no value supplied for configuration_name".to_string(),
                     ),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

@@ -85,7 +85,7 @@ pub mod types {
                     result: Ok(Default::default()),
                     status: Ok(Default::default()),
                     xpkit_service: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

@@ -144,7 +144,7 @@ pub mod types {
                     ),
                     name: Err("no value supplied for name".to_string()),
                     object_ids: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

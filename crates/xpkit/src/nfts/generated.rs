@@ -385,7 +385,7 @@ pub mod types {
                         "no value supplied for configuration_name".to_string(),
                     ),
                     description: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

@@ -163,7 +163,7 @@ pub mod types {
                     object_id: Err("no value supplied for object_id".to_string()),
                     send_default_on_invalid: Ok(Default::default()),
                     webhook_url: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

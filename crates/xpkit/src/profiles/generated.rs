@@ -201,7 +201,7 @@ pub mod types {
                     last_name: Ok(Default::default()),
                     qr_code: Ok(Default::default()),
                     rfid: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -519,7 +519,7 @@ pub mod types {
                     last_name: Ok(Default::default()),
                     qr_code: Ok(Default::default()),
                     rfid: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -793,7 +793,7 @@ pub mod types {
                     profiles: Err("no value supplied for profiles".to_string()),
                     update: Ok(Default::default()),
                     webhook_url: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

@@ -252,7 +252,7 @@ pub mod types {
                     name: Ok(Default::default()),
                     queue_id: Ok(Default::default()),
                     rules: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -392,7 +392,7 @@ pub mod types {
                     notification_sms: Ok(Default::default()),
                     priority: Ok(Default::default()),
                     status: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -594,7 +594,7 @@ pub mod types {
                     notification_sms: Ok(Default::default()),
                     priority: Ok(Default::default()),
                     status: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -775,7 +775,7 @@ pub mod types {
                     name: Err("no value supplied for name".to_string()),
                     queue_id: Ok(Default::default()),
                     rules: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

@@ -43,7 +43,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     name: Err("no value supplied for name".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

@@ -158,7 +158,7 @@ pub mod types {
                         "no value supplied for experience_id".to_string(),
                     ),
                     webhook_url: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
