@@ -145,14 +145,39 @@ pub fn guard(
 }
 
 /// Whether the request authenticates the OAuth client `id`/`secret`: in the form body
-/// (`client_id`, `client_secret`) or as HTTP Basic (RFC 6749 §2.3.1).
-pub fn client_authenticated(request: &HttpMockRequest, id: &str, secret: &str) -> bool {
+/// (`client_id`, `client_secret`) or as HTTP Basic, decoded as `basic` says: for
+/// [`ClientAuth::BasicAuth`](crate::ClientAuth::BasicAuth) the user and password are
+/// form-urldecoded as RFC 6749 §2.3.1 asks (a standard server); for
+/// [`ClientAuth::BasicAuthRaw`](crate::ClientAuth::BasicAuthRaw) they are compared as sent.
+pub fn client_authenticated(
+    request: &HttpMockRequest,
+    id: &str,
+    secret: &str,
+    basic: crate::ClientAuth,
+) -> bool {
     use base64::Engine as _;
     let f = form(request);
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
-    credential(request, "Basic").is_some_and(|b| b == basic)
-        || (f.get("client_id").map(String::as_str) == Some(id)
-            && f.get("client_secret").map(String::as_str) == Some(secret))
+    let from_basic = credential(request, "Basic")
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|text| {
+            let (user, password) = text.split_once(':')?;
+            if basic == crate::ClientAuth::BasicAuthRaw {
+                return Some((user.to_owned(), password.to_owned()));
+            }
+            let decode = |v: &str| -> String {
+                url::form_urlencoded::parse(format!("x={v}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default()
+            };
+            Some((decode(user), decode(password)))
+        });
+    if let Some((user, password)) = from_basic {
+        return user == id && password == secret;
+    }
+    f.get("client_id").map(String::as_str) == Some(id)
+        && f.get("client_secret").map(String::as_str) == Some(secret)
 }
 
 /// A client-credentials token endpoint: `400 unsupported_grant_type` for another grant,
@@ -163,11 +188,12 @@ pub fn client_credentials_answer(
     secret: &str,
     mint: &TokenMint,
     expires_in: u64,
+    basic: crate::ClientAuth,
 ) -> HttpMockResponse {
     if form(request).get("grant_type").map(String::as_str) != Some("client_credentials") {
         return json(400, &serde_json::json!({"error": "unsupported_grant_type"}));
     }
-    if !client_authenticated(request, id, secret) {
+    if !client_authenticated(request, id, secret, basic) {
         return json(401, &serde_json::json!({"error": "invalid_client"}));
     }
     json(

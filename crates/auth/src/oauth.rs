@@ -212,7 +212,7 @@ impl AuthorizationCodeClient {
 
     async fn token_request(&self, mut form: Vec<(&str, String)>) -> Result<Token, Error> {
         let basic = match (&self.client_secret, self.client_auth) {
-            (Some(secret), ClientAuth::BasicAuth) => Some((&self.client_id, secret)),
+            (Some(secret), auth) if auth.is_basic() => Some((auth, &self.client_id, secret)),
             (secret, _) => {
                 form.push(("client_id", self.client_id.as_str().to_owned()));
                 if let Some(secret) = secret {

@@ -142,13 +142,44 @@ pub fn parse_token_response(body: &[u8]) -> Result<Token, Error> {
 
 /// How the client authenticates to the token endpoint (RFC 6749 §2.3.1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ClientAuth {
     /// `client_id` and `client_secret` in the form body.
     #[default]
     RequestBody,
-    /// HTTP Basic: `Authorization: Basic base64(client_id:client_secret)`; the body carries
-    /// neither.
+    /// HTTP Basic as RFC 6749 §2.3.1 defines it: the client id and the secret are each
+    /// form-urlencoded first, then sent as
+    /// `Authorization: Basic base64(urlencode(client_id):urlencode(client_secret))`; the body
+    /// carries neither. A standard server decodes both, so a secret with `+`, `%`, `:`, `/` or
+    /// non-ASCII characters works.
     BasicAuth,
+    /// HTTP Basic without the RFC's form-urlencoding: `base64(client_id:client_secret)` of the
+    /// raw values, as some providers document it (Xink's legacy token request). Only for a
+    /// server known to expect it: a standard server refuses a secret that needs encoding.
+    BasicAuthRaw,
+}
+
+impl ClientAuth {
+    /// Whether the credentials travel as HTTP Basic (either form).
+    pub fn is_basic(self) -> bool {
+        matches!(self, Self::BasicAuth | Self::BasicAuthRaw)
+    }
+}
+
+/// The `(user, password)` of HTTP Basic client authentication, encoded as `auth` says.
+pub(crate) fn basic_credentials<'a>(
+    auth: ClientAuth,
+    id: &'a ClientId,
+    secret: &'a ClientSecret,
+) -> (Cow<'a, str>, Cow<'a, str>) {
+    let encode = |v: &'a str| -> Cow<'a, str> {
+        if auth == ClientAuth::BasicAuthRaw {
+            Cow::Borrowed(v)
+        } else {
+            Cow::Owned(url::form_urlencoded::byte_serialize(v.as_bytes()).collect())
+        }
+    };
+    (encode(id.as_str()), encode(secret.secret()))
 }
 
 /// The OAuth 2.0 client-credentials grant (RFC 6749 §4.4): a form-encoded `POST` to the token
@@ -277,7 +308,7 @@ impl ClientCredentials {
                 .with_operation("get_token")
         };
         let mut form: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
-        if self.auth == ClientAuth::RequestBody {
+        if !self.auth.is_basic() {
             form.push(("client_id", self.client_id.as_str()));
             form.push(("client_secret", self.client_secret.secret()));
         }
@@ -289,7 +320,9 @@ impl ClientCredentials {
             form.push((k, v));
         }
         let basic =
-            (self.auth == ClientAuth::BasicAuth).then_some((&self.client_id, &self.client_secret));
+            self.auth
+                .is_basic()
+                .then_some((self.auth, &self.client_id, &self.client_secret));
         tracing::debug!(provider = %self.provider, url = %self.token_url, "requesting token");
         post_token_form(&self.http, &self.token_url, &form, basic, &self.policies)
             .await
@@ -331,7 +364,7 @@ pub(crate) async fn post_token_form<K: AsRef<str>, V: AsRef<str>>(
     http: &reqwest::Client,
     url: &Url,
     form: &[(K, V)],
-    basic: Option<(&ClientId, &ClientSecret)>,
+    basic: Option<(ClientAuth, &ClientId, &ClientSecret)>,
     policies: &Policies,
 ) -> Result<Token, Error> {
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
@@ -345,9 +378,11 @@ pub(crate) async fn post_token_form<K: AsRef<str>, V: AsRef<str>>(
         .post(url.clone())
         .header(reqwest::header::ACCEPT, "application/json")
         .form(&pairs);
-    if let Some((id, secret)) = basic {
+    if let Some((auth, id, secret)) = basic {
+        let (user, password) = basic_credentials(auth, id, secret);
         redactor.add(secret.secret());
-        request = request.basic_auth(id.as_str(), Some(secret.secret()));
+        redactor.add(&password);
+        request = request.basic_auth(user, Some(password));
     }
     let result = async {
         let response =
@@ -430,6 +465,56 @@ mod tests {
             assert!(shown.contains(expected), "{shown}");
             assert!(!shown.contains("canary-tok"), "{shown}");
         }
+    }
+
+    /// RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic; `BasicAuthRaw` sends
+    /// them as they are. The exact header on the wire, for characters that need encoding.
+    #[tokio::test]
+    async fn basic_client_authentication_encodes_per_rfc() {
+        use base64::Engine as _;
+        let server = httpmock::MockServer::start_async().await;
+        let (id, secret) = ("app@x y", "s+e%c:r/\u{e9}t");
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let rfc = server
+            .mock_async(|when, then| {
+                when.path("/token").header(
+                    "authorization",
+                    format!("Basic {}", b64("app%40x+y:s%2Be%25c%3Ar%2F%C3%A9t")),
+                );
+                then.status(200)
+                    .json_body(serde_json::json!({"access_token": "a"}));
+            })
+            .await;
+        let raw = server
+            .mock_async(|when, then| {
+                when.path("/token").header(
+                    "authorization",
+                    format!("Basic {}", b64(&format!("{id}:{secret}"))),
+                );
+                then.status(200)
+                    .json_body(serde_json::json!({"access_token": "b"}));
+            })
+            .await;
+        let grant = |auth| {
+            ClientCredentials::new(
+                crate::http::client("sdk-auth-test", &crate::Timeouts::default()).unwrap(),
+                "p",
+                Url::parse(&server.url("/token")).unwrap(),
+                ClientId::new(id),
+                ClientSecret::new(secret),
+            )
+            .unwrap()
+            .client_auth(auth)
+        };
+        let t = grant(ClientAuth::BasicAuth).request_token().await.unwrap();
+        assert_eq!(t.access_token.secret(), "a");
+        let t = grant(ClientAuth::BasicAuthRaw)
+            .request_token()
+            .await
+            .unwrap();
+        assert_eq!(t.access_token.secret(), "b");
+        rfc.assert_async().await;
+        raw.assert_async().await;
     }
 
     #[test]

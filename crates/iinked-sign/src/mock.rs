@@ -258,7 +258,7 @@ fn token(
     if let Some(answer) = shared.token_override.answer() {
         return answer;
     }
-    if !client_authenticated(req, CLIENT_ID, CLIENT_SECRET) {
+    if !client_authenticated(req, CLIENT_ID, CLIENT_SECRET, crate::ClientAuth::BasicAuth) {
         return answer(401, &json!({"error": "invalid_client"}));
     }
     let f = form(req);

@@ -5,7 +5,8 @@
 //!
 //! 1. `POST /OAuth/Token`, OAuth 2.0 client credentials. By default `client_id` and
 //!    `client_secret` travel in the form body (current docs); [`ClientAuth::BasicAuth`] sends them
-//!    as HTTP Basic instead (legacy docs), with only `grant_type` and `scope` in the body.
+//!    as HTTP Basic instead (legacy docs: the raw `<id>@SRV:<password>`, as Xink documents it,
+//!    not form-urlencoded), with only `grant_type` and `scope` in the body.
 //! 2. `GET /Discovery` with `Authorization: Bearer <token>`, which names the account's data
 //!    center and `APIRoot`. Skipped when a data center is chosen with
 //!    [`ClientBuilder::region`].
@@ -268,6 +269,12 @@ impl ClientBuilder {
     }
 
     /// How the client authenticates to the token endpoint (default: credentials in the body).
+    ///
+    /// Xink's legacy docs show HTTP Basic with the raw values,
+    /// `Authorization: Basic base64("<id>@SRV:<password>")`, not the form-urlencoded values
+    /// RFC 6749 §2.3.1 asks for (which would send `%40SRV`). So for Xink,
+    /// [`ClientAuth::BasicAuth`] sends the documented raw form, the same as
+    /// [`ClientAuth::BasicAuthRaw`]; the generic OAuth clients of `sdk-auth` follow the RFC.
     pub fn client_auth(mut self, auth: ClientAuth) -> Self {
         self.client_auth = auth;
         self
@@ -382,7 +389,11 @@ impl ClientBuilder {
             credentials.client_secret,
         )?
         .scopes(self.scopes.iter().map(|s| s.as_str().to_owned()))
-        .client_auth(self.client_auth)
+        .client_auth(match self.client_auth {
+            // Xink's documented legacy form: the raw `<id>@SRV:<password>` (see `client_auth`).
+            ClientAuth::BasicAuth => ClientAuth::BasicAuthRaw,
+            other => other,
+        })
         .retry(self.retry.clone())
         .timeouts(self.timeouts)
         .redactor(secrets.clone());

@@ -90,7 +90,15 @@ impl MockXink {
                 if let Some(answer) = canned.answer() {
                     return answer;
                 }
-                client_credentials_answer(req, CLIENT_ID, CLIENT_SECRET, &mint, 3600)
+                client_credentials_answer(
+                    req,
+                    CLIENT_ID,
+                    CLIENT_SECRET,
+                    &mint,
+                    3600,
+                    // Xink documents its legacy Basic form with the raw values.
+                    crate::ClientAuth::BasicAuthRaw,
+                )
             });
         });
 

@@ -88,7 +88,14 @@ impl MockXpKit {
                 if let Some(answer) = canned.answer() {
                     return answer;
                 }
-                client_credentials_answer(req, CLIENT_ID, CLIENT_SECRET, &mint, 36000)
+                client_credentials_answer(
+                    req,
+                    CLIENT_ID,
+                    CLIENT_SECRET,
+                    &mint,
+                    36000,
+                    sdk_auth::ClientAuth::BasicAuth,
+                )
             });
         });
         Self {
