@@ -391,6 +391,42 @@ pub async fn send_retrying(
     retry: &RetryPolicy,
     timeouts: &Timeouts,
 ) -> Result<reqwest::Response, Error> {
+    send_with(request, retry, timeouts, None).await
+}
+
+/// Sends a request that carries a single-use grant (an authorization code, a rotating refresh
+/// token; `grant` names it in errors). Unlike [`send_retrying`], it is sent again only when it
+/// provably never reached the server: the connection could not be made (connect or DNS
+/// failure), or the server refused it unprocessed (429 or 503 with `Retry-After`). After a
+/// timeout, a reset or a 502/504 once the request was sent, it is not resent (RFC 6749 §4.1.2:
+/// a server may revoke every token issued from a code presented twice); the error then has
+/// code [`OUTCOME_UNKNOWN`](crate::OUTCOME_UNKNOWN) and says what to do.
+pub async fn send_single_use(
+    request: reqwest::RequestBuilder,
+    retry: &RetryPolicy,
+    timeouts: &Timeouts,
+    grant: &str,
+) -> Result<reqwest::Response, Error> {
+    send_with(request, retry, timeouts, Some(grant)).await
+}
+
+/// What the error of a single-use request says when it may have reached the server.
+fn outcome_unknown(e: Error, grant: &str) -> Error {
+    let what = e.message().unwrap_or("the request failed").to_owned();
+    e.with_code(crate::OUTCOME_UNKNOWN).with_message(format!(
+        "{what}; the outcome is unknown: the request may have reached the server, so the \
+         single-use {grant} was not sent again (a server may revoke every token issued from a \
+         grant presented twice). Do not retry with the same {grant}: read the token store again \
+         (another attempt may have stored the result) or authorize again"
+    ))
+}
+
+async fn send_with(
+    request: reqwest::RequestBuilder,
+    retry: &RetryPolicy,
+    timeouts: &Timeouts,
+    single_use: Option<&str>,
+) -> Result<reqwest::Response, Error> {
     let started = Instant::now();
     let deadline = saturating_add(started, timeouts.total);
     let (client, template) = request.build_split();
@@ -405,10 +441,16 @@ pub async fn send_retrying(
         *request.timeout_mut() = Some(timeouts.attempt_until(deadline));
         let result = client.execute(request).await;
         let (transient, hint) = match &result {
+            // A single-use grant is resent only when the connection was never made.
+            Err(e) if single_use.is_some() => (e.is_connect(), None),
             Err(e) => (transient_transport(e), None),
             Ok(r) => {
                 let after = crate::retry::retry_after(r.headers());
                 match r.status().as_u16() {
+                    // A gateway may have forwarded the request: not for a single-use grant.
+                    502 | 504 if single_use.is_some() => (false, None),
+                    // Refused with `Retry-After`: the server did not process it.
+                    503 if single_use.is_some() => (after.is_some(), after),
                     502..=504 => (true, after),
                     429 => (after.is_some(), after),
                     _ => (false, None),
@@ -421,7 +463,14 @@ pub async fn send_retrying(
             None
         };
         let Some(delay) = delay else {
-            break result.map_err(crate::error::from_reqwest);
+            break result.map_err(|e| {
+                let sent = !e.is_connect();
+                let e = crate::error::from_reqwest(e);
+                match single_use {
+                    Some(grant) if sent => outcome_unknown(e, grant),
+                    _ => e,
+                }
+            });
         };
         tracing::debug!(
             attempt = attempts,

@@ -139,7 +139,9 @@ pub use raw::{Multipart, RAW_OPERATION, RawRequest, RawResponse};
 pub use redis_store::RedisTokenStore;
 pub use retry::{RateLimit, RetryPolicy, Timeouts, retry_after};
 pub use secret::{AccessToken, ApiKey, ClientId, ClientSecret, Redactor, RefreshToken};
-pub use state::{INVALID_STATE, MAX_PENDING, NOT_THIS_SESSION, PendingStates, bound_to_session};
+pub use state::{
+    INVALID_STATE, MAX_PENDING, NOT_THIS_SESSION, OUTCOME_UNKNOWN, PendingStates, bound_to_session,
+};
 pub use store::{
     InMemoryTokenStore, Lease, StoredToken, TokenStore, Versioned, lock_key, pending_key, store_key,
 };

@@ -831,6 +831,143 @@ mod tests {
         );
     }
 
+    /// A code whose exchange reached `server` (for the single-use tests).
+    fn code_for(
+        server: &httpmock::MockServer,
+        timeouts: crate::Timeouts,
+    ) -> (AuthorizationCodeClient, AuthorizationCode) {
+        let oauth = AuthorizationCodeClient::new(
+            crate::http::client("sdk-auth-test", &timeouts).unwrap(),
+            "demo",
+            Url::parse(&server.url("/authorize")).unwrap(),
+            Url::parse(&server.url("/token")).unwrap(),
+            ClientId::new("app"),
+            Url::parse("https://app.example/callback").unwrap(),
+        )
+        .unwrap()
+        .timeouts(timeouts)
+        .retry(
+            crate::RetryPolicy::standard()
+                .delays(Duration::from_millis(1), Duration::from_millis(5)),
+        );
+        let pending = oauth.authorize().unwrap();
+        let url = Url::parse(&format!(
+            "https://app.example/callback?code=single-use-code&state={}",
+            pending.state()
+        ))
+        .unwrap();
+        let code = pending.verify_callback(&url).unwrap();
+        (oauth, code)
+    }
+
+    /// A code exchange or refresh that timed out after it was sent is not resent: one request,
+    /// one attempt timeout of waiting, and an error that says the outcome is unknown.
+    #[tokio::test]
+    async fn single_use_grants_are_not_resent_after_a_timeout() {
+        let server = httpmock::MockServer::start_async().await;
+        let slow = server
+            .mock_async(|when, then| {
+                when.path("/token");
+                then.status(200)
+                    .delay(Duration::from_millis(1500))
+                    .json_body(serde_json::json!({"access_token": "late"}));
+            })
+            .await;
+        let timeouts = crate::Timeouts::default()
+            .attempt(Duration::from_millis(300))
+            .total(Duration::from_secs(10));
+        let (oauth, code) = code_for(&server, timeouts);
+        let started = std::time::Instant::now();
+        let e = oauth.exchange_code(&code).await.unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_millis(600),
+            "one attempt timeout"
+        );
+        assert_eq!(slow.calls_async().await, 1, "the code is presented once");
+        assert_eq!(e.code(), Some(crate::OUTCOME_UNKNOWN), "{e}");
+        assert_eq!(e.attempts(), Some(1));
+        assert!(e.is_timeout(), "{e}");
+        let shown = e.to_string();
+        assert!(
+            shown.contains("outcome is unknown") && shown.contains("authorization code"),
+            "{shown}"
+        );
+        assert!(!shown.contains("single-use-code"), "{shown}");
+
+        let e = oauth
+            .refresh(&RefreshToken::new("rotating-refresh"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            slow.calls_async().await,
+            2,
+            "the refresh token is presented once"
+        );
+        assert_eq!(e.code(), Some(crate::OUTCOME_UNKNOWN), "{e}");
+        assert!(e.to_string().contains("refresh token"), "{e}");
+    }
+
+    /// A 502 or 504 may come from a gateway that forwarded the request: not resent. A 503 or
+    /// 429 with `Retry-After` is the server refusing it unprocessed: resent.
+    #[tokio::test]
+    async fn single_use_grants_are_resent_only_when_refused() {
+        let timeouts = crate::Timeouts::default();
+        for status in [502u16, 504] {
+            let server = httpmock::MockServer::start_async().await;
+            let gateway = server
+                .mock_async(|when, then| {
+                    when.path("/token");
+                    then.status(status).header("retry-after", "0");
+                })
+                .await;
+            let (oauth, code) = code_for(&server, timeouts);
+            let e = oauth.exchange_code(&code).await.unwrap_err();
+            assert_eq!(gateway.calls_async().await, 1, "{status}: not resent");
+            assert_eq!(e.status(), Some(status));
+        }
+        for status in [503u16, 429] {
+            let server = httpmock::MockServer::start_async().await;
+            let refused = server
+                .mock_async(|when, then| {
+                    when.path("/token");
+                    then.status(status).header("retry-after", "0");
+                })
+                .await;
+            let (oauth, code) = code_for(&server, timeouts);
+            let e = oauth.exchange_code(&code).await.unwrap_err();
+            assert_eq!(
+                refused.calls_async().await,
+                4,
+                "{status}: refused, so resent"
+            );
+            assert_ne!(e.code(), Some(crate::OUTCOME_UNKNOWN));
+        }
+    }
+
+    /// A connection that was never made is retried: the grant never left the process.
+    #[tokio::test]
+    async fn single_use_grants_are_resent_when_the_connection_failed() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let oauth = AuthorizationCodeClient::new(
+            crate::http::client("sdk-auth-test", &crate::Timeouts::default()).unwrap(),
+            "demo",
+            Url::parse(&format!("http://127.0.0.1:{port}/authorize")).unwrap(),
+            Url::parse(&format!("http://127.0.0.1:{port}/token")).unwrap(),
+            ClientId::new("app"),
+            Url::parse("https://app.example/callback").unwrap(),
+        )
+        .unwrap()
+        .retry(
+            crate::RetryPolicy::standard()
+                .delays(Duration::from_millis(1), Duration::from_millis(5)),
+        );
+        let e = oauth.refresh(&RefreshToken::new("r")).await.unwrap_err();
+        assert_eq!(e.attempts(), Some(4), "{e}");
+        assert_ne!(e.code(), Some(crate::OUTCOME_UNKNOWN), "{e}");
+    }
+
     #[test]
     fn http_redirect_is_refused() {
         let e = AuthorizationCodeClient::new(

@@ -16,6 +16,11 @@ use std::time::{Duration, Instant};
 /// The most pending states kept; issuing more drops the oldest (bounds memory under abuse).
 pub const MAX_PENDING: usize = 10_000;
 
+/// The error code of a token request carrying a single-use grant (authorization code, rotating
+/// refresh token) that failed after it may have reached the server (a timeout, a reset): it was
+/// not sent again, and whether the server used the grant is unknown.
+pub const OUTCOME_UNKNOWN: &str = "outcome_unknown";
+
 /// The error code of a state that does not match any pending authorization.
 pub const INVALID_STATE: &str = "invalid_state";
 

@@ -358,7 +358,9 @@ const SECRET_FIELDS: &[&str] = &[
 /// POSTs a token request (`application/x-www-form-urlencoded`, `Accept: application/json`),
 /// with HTTP Basic client authentication when `basic` is given, and reads the token answer.
 /// Callers put the grant's fields (and body credentials) in `form`, in the order they document.
-/// Transient failures are retried and every attempt is timed ([`crate::http::send_retrying`]);
+/// Transient failures are retried and every attempt is timed ([`crate::http::send_retrying`];
+/// a code or refresh grant only when it never reached the server,
+/// [`crate::http::send_single_use`]);
 /// every secret sent is redacted from the error.
 pub(crate) async fn post_token_form<K: AsRef<str>, V: AsRef<str>>(
     http: &reqwest::Client,
@@ -385,8 +387,21 @@ pub(crate) async fn post_token_form<K: AsRef<str>, V: AsRef<str>>(
         request = request.basic_auth(user, Some(password));
     }
     let result = async {
-        let response =
-            crate::http::send_retrying(request, &policies.retry, &policies.timeouts).await?;
+        // An authorization code and a refresh token (which may rotate) are single-use.
+        let single_use = pairs.iter().find_map(|(k, v)| match (*k, *v) {
+            ("grant_type", "authorization_code") => Some("authorization code"),
+            ("grant_type", "refresh_token") => Some("refresh token"),
+            _ => None,
+        });
+        let response = match single_use {
+            Some(grant) => {
+                crate::http::send_single_use(request, &policies.retry, &policies.timeouts, grant)
+                    .await?
+            }
+            None => {
+                crate::http::send_retrying(request, &policies.retry, &policies.timeouts).await?
+            }
+        };
         read_token_response(response).await
     }
     .await;

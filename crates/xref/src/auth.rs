@@ -375,9 +375,15 @@ impl Connector {
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
             .json(&body);
-        let response = sdk_auth::http::send_retrying(request, &self.retry, &self.timeouts)
-            .await
-            .map_err(|e| ctx(secrets.redact_error(e)))?;
+        // The code is single-use: never resent once it may have reached Xref.
+        let response = sdk_auth::http::send_single_use(
+            request,
+            &self.retry,
+            &self.timeouts,
+            "authorization code",
+        )
+        .await
+        .map_err(|e| ctx(secrets.redact_error(e)))?;
         let (status, bytes, _) = sdk_auth::http::read_success(response).await.map_err(|e| {
             // A bad, expired or reused code: the user has to connect again.
             let e = sdk_auth::http::refused_as_auth(secrets.redact_error(e));
