@@ -260,6 +260,9 @@ pub struct Provider {
     pub refreshes_on_403: bool,
     /// Token requests the first call makes on a healthy server.
     pub initial_token_requests: usize,
+    /// Whether the token request in the call path carries a single-use grant (iinked Sign's
+    /// refresh token): never resent once it may have reached the server.
+    pub single_use_token: bool,
     /// Builds a client (`expired`: start without a valid token, so that the first call goes to
     /// the token endpoint) and returns a function making one idempotent call.
     pub connect: fn(&FaultServer, sdk_auth::RetryPolicy, sdk_auth::Timeouts, bool) -> Call,
@@ -281,6 +284,7 @@ pub fn providers() -> Vec<Provider> {
             refreshes: true,
             refreshes_on_403: false,
             initial_token_requests: 1,
+            single_use_token: false,
             connect: |server, retry, timeouts, _| {
                 let client = xink_sdk::Client::builder()
                     .credentials(crate::CLIENT_ID, CANARY_SECRET)
@@ -301,6 +305,7 @@ pub fn providers() -> Vec<Provider> {
             refreshes: true,
             refreshes_on_403: false,
             initial_token_requests: 0,
+            single_use_token: true,
             connect: |server, retry, timeouts, expired| {
                 let store = Arc::new(sdk_auth::InMemoryTokenStore::new());
                 let expires = if expired {
@@ -342,6 +347,7 @@ pub fn providers() -> Vec<Provider> {
             refreshes: false,
             refreshes_on_403: false,
             initial_token_requests: 0,
+            single_use_token: false,
             connect: |server, retry, timeouts, _| {
                 let store = Arc::new(sdk_auth::InMemoryTokenStore::new());
                 futures::executor::block_on(sdk_auth::TokenStore::put(
@@ -377,6 +383,7 @@ pub fn providers() -> Vec<Provider> {
             refreshes: true,
             refreshes_on_403: true,
             initial_token_requests: 1,
+            single_use_token: false,
             connect: |server, retry, timeouts, _| {
                 let xp = xpkit_sdk::XpKit::builder()
                     .credentials(crate::CLIENT_ID, CANARY_SECRET)

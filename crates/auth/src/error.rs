@@ -445,7 +445,13 @@ pub(crate) fn serde_error_summary(e: &serde_json::Error) -> String {
         Category::Data => "unexpected JSON shape",
         Category::Eof => "truncated or empty JSON",
     };
-    format!("{what} at line {} column {}", e.line(), e.column())
+    // serde_json reports line 0 for errors that come from a parsed value, not from text: a
+    // position is shown only when it points into the body.
+    if e.line() == 0 {
+        what.to_owned()
+    } else {
+        format!("{what} at line {} column {}", e.line(), e.column())
+    }
 }
 
 /// A response body as far as it was read.

@@ -58,85 +58,122 @@ pub trait TokenSource: Send + Sync + 'static {
     fn fetch_token(&self) -> BoxFuture<'_, Result<Token, Error>>;
 }
 
-/// `expires_in` as a number or a numeric string (some servers send `"7200"`).
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Seconds {
-    Int(u64),
-    Float(f64),
-    Text(String),
+/// The longest lifetime taken as meant (ten years): beyond it, `expires_in` is unknown.
+const MAX_LIFETIME_SECS: f64 = 315_360_000.0;
+
+/// `expires_in` as a number or a numeric string (some servers send `"7200"`). Zero, negative,
+/// NaN, absurd (beyond ten years) or wrong-typed lifetimes are unknown (`None`): the cache then
+/// uses the provider's default lifetime or keeps the token until it is rejected, and never
+/// fetches a token per call.
+fn lifetime(value: &serde_json::Value) -> Option<Duration> {
+    let secs = match value {
+        serde_json::Value::Number(n) => n.as_f64()?,
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok()?,
+        _ => None?,
+    };
+    (secs.is_finite() && secs > 0.0 && secs <= MAX_LIFETIME_SECS)
+        .then(|| Duration::from_secs_f64(secs))
 }
 
-impl Seconds {
-    fn to_duration(&self) -> Option<Duration> {
-        let secs = match self {
-            Seconds::Int(n) => *n as f64,
-            Seconds::Float(f) => *f,
-            Seconds::Text(s) => s.trim().parse::<f64>().ok()?,
-        };
-        // Negative, NaN or absurd (beyond ten years) lifetimes are treated as unknown.
-        (secs.is_finite() && (0.0..=315_360_000.0).contains(&secs))
-            .then(|| Duration::from_secs_f64(secs))
+/// A text field the SDK only passes on (`token_type`, `scope`): another type is ignored, with
+/// a debug log naming the field (never its value).
+fn optional_text(
+    object: &serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> Option<String> {
+    match object.get(name)? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Null => None,
+        other => {
+            tracing::debug!(
+                field = name,
+                json_type = json_type(other),
+                "token response field of an unexpected type ignored"
+            );
+            None
+        }
     }
 }
 
-#[derive(Deserialize)]
-struct RawTokenResponse {
-    access_token: Option<serde_json::Value>,
-    #[serde(default)]
-    token_type: Option<String>,
-    #[serde(default)]
-    expires_in: Option<Seconds>,
-    #[serde(default)]
-    refresh_token: Option<String>,
-    #[serde(default)]
-    scope: Option<String>,
+/// The JSON type of a value, for messages that must not quote it.
+fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
 }
 
 /// Parses an RFC 6749 §5.1 token response tolerantly: only `access_token` is required;
-/// `expires_in` may be a number or a numeric string; unknown fields are ignored. The body is
-/// never copied into the error (it may hold the token).
+/// `expires_in` may be a number or a numeric string (zero, negative, absurd or wrong-typed:
+/// unknown); a wrong-typed field the SDK does not need (`token_type`, `scope`) is ignored with a
+/// debug log; unknown fields are ignored. A `refresh_token` that is not a string is an error
+/// (the grant it carries would be lost). The body is never copied into the error (it may hold
+/// the token).
 pub fn parse_token_response(body: &[u8]) -> Result<Token, Error> {
     let value = crate::http::parse_json_object(body, "token response")?;
-    let raw = RawTokenResponse::deserialize(value).map_err(|e| {
-        Error::new(
+    let serde_json::Value::Object(object) = value else {
+        return Err(Error::new(
             ErrorKind::Decode,
-            format!(
-                "token response has a field of the wrong type: {}",
-                crate::error::serde_error_summary(&e)
-            ),
-        )
-    })?;
-    let access_token = match raw.access_token {
-        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s,
+            "token response is not a JSON object",
+        ));
+    };
+    let access_token = match object.get("access_token") {
+        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s.clone(),
         Some(serde_json::Value::String(_)) => {
             return Err(Error::new(
                 ErrorKind::Decode,
                 "token response has an empty `access_token`",
             ));
         }
-        Some(_) => {
-            return Err(Error::new(
-                ErrorKind::Decode,
-                "token response `access_token` is not a string",
-            ));
-        }
-        None => {
+        Some(serde_json::Value::Null) | None => {
             return Err(Error::new(
                 ErrorKind::Decode,
                 "token response has no `access_token`",
             ));
         }
+        Some(other) => {
+            return Err(Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "token response `access_token` is not a string (a JSON {})",
+                    json_type(other)
+                ),
+            ));
+        }
     };
+    let refresh_token = match object.get("refresh_token") {
+        Some(serde_json::Value::String(s)) if !s.is_empty() => Some(RefreshToken::new(s.clone())),
+        Some(serde_json::Value::String(_) | serde_json::Value::Null) | None => None,
+        Some(other) => {
+            return Err(Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "token response `refresh_token` is not a string (a JSON {})",
+                    json_type(other)
+                ),
+            ));
+        }
+    };
+    let expires_in = object.get("expires_in").and_then(|v| {
+        let parsed = lifetime(v);
+        if parsed.is_none() && !v.is_null() {
+            tracing::debug!(
+                json_type = json_type(v),
+                "token response `expires_in` is not a usable lifetime; treated as unknown"
+            );
+        }
+        parsed
+    });
     Ok(Token {
         access_token: AccessToken::new(access_token),
-        token_type: raw.token_type,
-        expires_in: raw.expires_in.as_ref().and_then(Seconds::to_duration),
-        refresh_token: raw
-            .refresh_token
-            .filter(|s| !s.is_empty())
-            .map(RefreshToken::new),
-        scope: raw.scope,
+        token_type: optional_text(&object, "token_type"),
+        expires_in,
+        refresh_token,
+        scope: optional_text(&object, "scope"),
     })
 }
 
@@ -441,6 +478,21 @@ mod tests {
         assert_eq!(t.expires_in, None);
         let t = parse_token_response(br#"{"access_token":"t1","expires_in":-5}"#).unwrap();
         assert_eq!(t.expires_in, None);
+        // Zero, absurd and wrong-typed lifetimes are unknown, never "expired at once".
+        for lifetime in ["0", "\"0\"", "0.0", "1e300", "{}", "true", "[]", "null"] {
+            let body = format!(r#"{{"access_token":"t1","expires_in":{lifetime}}}"#);
+            let t = parse_token_response(body.as_bytes()).unwrap();
+            assert_eq!(t.expires_in, None, "{lifetime}");
+        }
+        let t = parse_token_response(br#"{"access_token":"t1","expires_in":"90.5"}"#).unwrap();
+        assert_eq!(t.expires_in, Some(Duration::from_secs_f64(90.5)));
+        // Wrong-typed fields the SDK does not need are ignored.
+        let t = parse_token_response(
+            br#"{"access_token":"t1","token_type":{},"scope":true,"expires_in":60}"#,
+        )
+        .unwrap();
+        assert_eq!((t.token_type, t.scope), (None, None));
+        assert_eq!(t.expires_in, Some(Duration::from_secs(60)));
     }
 
     #[test]
@@ -465,8 +517,8 @@ mod tests {
             ),
             (b"[\"canary-tok\"]", "token response is not a JSON object"),
             (
-                b"{\"access_token\":\"canary-tok\",\"token_type\":7}",
-                "a field of the wrong type",
+                b"{\"access_token\":\"canary-tok\",\"refresh_token\":7}",
+                "token response `refresh_token` is not a string (a JSON number)",
             ),
             (
                 b"{\"access_token\":\"canary-tok\"",

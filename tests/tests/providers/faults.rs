@@ -480,14 +480,29 @@ async fn total_deadline_stops_retries() {
 // ---- token endpoint faults (providers whose call path fetches tokens) --------------------------
 
 /// A transient blip at the token endpoint (reset, timeout, 503): retried inside the fetch, so
-/// the call succeeds with one extra token request.
-async fn token_blip_case(case: &str, action: Action) {
+/// the call succeeds with one extra token request; except where the token request carries a
+/// single-use grant (iinked Sign's refresh token), which is sent once: then the call fails
+/// after one token request with `single_use` (the kind; `outcome_unknown` when the request may
+/// have reached the server).
+async fn token_blip_case(case: &str, action: Action, single_use: (ErrorKind, bool)) {
     for p in providers().into_iter().filter(|p| p.token_path.is_some()) {
         let t = timeouts().attempt(Duration::from_millis(300));
-        let (got, _) = run(&p, fast_retry(), t, true, |s| {
+        let (got, e) = run(&p, fast_retry(), t, true, |s| {
             s.script(Route::Token, [action.clone()])
         })
         .await;
+        if p.single_use_token {
+            let (kind, unknown) = single_use;
+            check(&p, case, got, err(kind, 0, 1));
+            let e = e.expect("an error");
+            assert_eq!(
+                e.code() == Some(sdk_auth::OUTCOME_UNKNOWN),
+                unknown,
+                "{case} for {}: {e}",
+                p.name
+            );
+            continue;
+        }
         check(&p, case, got, ok(1, 2));
         // With retries off, the blip is the call's error, after one token request.
         let (got, _) = run(&p, sdk_auth::RetryPolicy::none(), t, true, |s| {
@@ -501,6 +516,31 @@ async fn token_blip_case(case: &str, action: Action) {
             p.name
         );
         assert!(got.error.is_some(), "{case} without retries for {}", p.name);
+    }
+}
+
+/// A refusal the server answered with `Retry-After` (429 or 503) never processed the request:
+/// retried for every provider, single-use grants included.
+#[tokio::test]
+async fn token_endpoint_refusal_with_retry_after_is_retried_for_every_grant() {
+    for status in [429u16, 503] {
+        for p in providers().into_iter().filter(|p| p.token_path.is_some()) {
+            let (got, _) =
+                run(&p, fast_retry(), timeouts(), true, |s| {
+                    s.script(
+                        Route::Token,
+                        [Action::raw(status, "text/html", "<h1>busy</h1>")
+                            .header("retry-after", "0")],
+                    )
+                })
+                .await;
+            check(
+                &p,
+                &format!("token {status} with Retry-After"),
+                got,
+                ok(1, 2),
+            );
+        }
     }
 }
 
@@ -527,12 +567,22 @@ async fn token_endpoint_500() {
 
 #[tokio::test]
 async fn token_endpoint_timeout_is_retried() {
-    token_blip_case("token timeout", Action::Stall(Duration::from_secs(3))).await;
+    token_blip_case(
+        "token timeout",
+        Action::Stall(Duration::from_secs(3)),
+        (ErrorKind::Timeout, true),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn token_endpoint_503_is_retried() {
-    token_blip_case("token 503", Action::raw(503, "text/html", "<h1>busy</h1>")).await;
+    token_blip_case(
+        "token 503",
+        Action::raw(503, "text/html", "<h1>busy</h1>"),
+        (ErrorKind::Api, false),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -591,5 +641,10 @@ async fn token_endpoint_refused_credentials() {
 
 #[tokio::test]
 async fn token_endpoint_reset_is_retried() {
-    token_blip_case("token connection reset", Action::Reset).await;
+    token_blip_case(
+        "token connection reset",
+        Action::Reset,
+        (ErrorKind::Transport, true),
+    )
+    .await;
 }

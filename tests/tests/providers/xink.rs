@@ -230,6 +230,35 @@ async fn token_reused_then_refreshed_ahead_of_expiry() -> Result {
     Ok(())
 }
 
+/// Lifetimes as providers really send them: zero, negative, absurd or wrong-typed is unknown
+/// (Xink's documented two hours), never a token request per call; a wrong-typed field the SDK
+/// does not need does not reject the token.
+#[tokio::test]
+async fn useless_lifetimes_never_cost_a_token_request_per_call() -> Result {
+    for lifetime in [
+        json!(0),
+        json!(-60),
+        json!(1e300),
+        json!({}),
+        json!(true),
+        json!("0"),
+    ] {
+        let fake = FakeXink::start().await;
+        fake.config(|c| c.expires_in = lifetime.clone());
+        let client = fake.builder().build()?;
+        for _ in 0..5 {
+            client.get_account_info().send().await?;
+        }
+        assert_eq!(fake.api_requests().len(), 5, "{lifetime}");
+        assert_eq!(
+            fake.token_requests().len(),
+            1,
+            "{lifetime}: one token for every call"
+        );
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn expired_token_is_replaced_before_sending() -> Result {
     let fake = FakeXink::start().await;
