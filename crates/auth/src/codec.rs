@@ -130,6 +130,7 @@ pub(crate) fn encode_token(token: &StoredToken) -> Vec<u8> {
         "access_token": token.access_token.secret(),
         "refresh_token": token.refresh_token.as_ref().map(|r| r.secret()),
         "expires_at_ms": token.expires_at.map(millis),
+        "issued_at_ms": token.issued_at.map(millis),
         "scope": token.scope,
         "subject": token.subject,
         "api_root": token.api_root,
@@ -150,6 +151,10 @@ pub(crate) fn decode_token(bytes: &[u8]) -> Result<StoredToken, Error> {
         refresh_token: text("refresh_token").map(RefreshToken::new),
         expires_at: v
             .get("expires_at_ms")
+            .and_then(|x| x.as_u64())
+            .map(from_millis),
+        issued_at: v
+            .get("issued_at_ms")
             .and_then(|x| x.as_u64())
             .map(from_millis),
         scope: text("scope"),

@@ -24,7 +24,8 @@ const POLL: Duration = Duration::from_millis(20);
 /// The process's [`TokenCache`](crate::TokenCache) stays the L1: calls never touch the store
 /// while its token is fresh. When the cache needs a token, [`SharedSessions::fetch`]:
 ///
-/// 1. adopts the stored session if it is fresh (more than [`SharedSessions::margin`] left) and
+/// 1. adopts the stored session if it is fresh ([`StoredToken::adoptable`]: more than
+///    [`SharedSessions::margin`] left, or a fifth of a shorter lifetime) and
 ///    not the one this process last handed out (that one was just rejected or is expiring);
 /// 2. else takes the key's lease, reads again under it, and only then fetches from the provider
 ///    and writes the session for the others;
@@ -84,7 +85,9 @@ impl SharedSessions {
         self
     }
 
-    /// A stored session is adopted only with more than this left (default 30 s).
+    /// A stored session is adopted with more than this left (default 30 s), or, for a
+    /// session shorter than five times this, with more than a fifth of its lifetime left
+    /// ([`StoredToken::adoptable`]).
     pub fn margin(mut self, margin: Duration) -> Self {
         self.margin = margin;
         self
@@ -105,7 +108,7 @@ impl SharedSessions {
         };
         let now = SystemTime::now();
         let remaining = stored.remaining(now);
-        let fresh = remaining.is_none_or(|r| r > self.margin);
+        let fresh = stored.adoptable(now, self.margin);
         let handed_out = self.last().as_deref() == Some(stored.access_token.secret());
         let Some(root) = stored
             .api_root

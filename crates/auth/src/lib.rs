@@ -130,7 +130,7 @@ pub use fleet::{DEFAULT_LEASE_TTL, DEFAULT_SHARED_WAIT, SharedSessions};
 pub use hooks::{API_ROOT_PLACEHOLDER, AuthHooks, AuthScheme, BODY_TOO_LARGE, Session};
 pub use oauth::{
     AuthorizationCode, AuthorizationCodeClient, AuthorizationRequest, DEFAULT_AUTHORIZATION_TTL,
-    StoredTokenSource, parse_redirect,
+    IssuerCheck, StoredTokenSource, parse_redirect,
 };
 pub use optional::{IntoOptional, object_from_value};
 pub use paging::{PageOf, Paged};

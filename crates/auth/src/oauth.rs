@@ -26,6 +26,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use url::Url;
 
+/// Authorize parameters the flow sets itself.
+const RESERVED_PARAMS: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+];
+
 /// How long an authorization request stays valid by default (10 minutes).
 pub const DEFAULT_AUTHORIZATION_TTL: Duration = Duration::from_secs(600);
 
@@ -35,6 +46,26 @@ pub(crate) fn random_token(bytes: usize) -> Result<String, Error> {
     getrandom::fill(&mut buf)
         .map_err(|e| Error::config(format!("the system random source failed: {e}")))?;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf))
+}
+
+/// How the `iss` parameter of an authorization response is checked (RFC 9207, the mix-up
+/// defence): a redirect that names another authorization server than the one this client sent
+/// the user to is refused before its code is used.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IssuerCheck {
+    /// The default: when the response carries `iss`, it must be an `https` URL on the authorize
+    /// endpoint's origin (scheme, host and port), the only issuer this client knows for sure.
+    #[default]
+    AuthorizeOrigin,
+    /// When the response carries `iss`, it must equal this issuer identifier exactly (RFC 9207
+    /// §2.4: simple string comparison), e.g. the `issuer` of the server's metadata.
+    Exact(String),
+    /// `iss` must be present and equal this issuer: for a server whose metadata says
+    /// `authorization_response_iss_parameter_supported: true`.
+    Required(String),
+    /// `iss` is not checked.
+    Off,
 }
 
 /// A client of a provider's authorization server (authorize + token endpoints).
@@ -52,6 +83,7 @@ pub struct AuthorizationCodeClient {
     pkce: bool,
     ttl: Duration,
     extra: Vec<(String, String)>,
+    issuer: IssuerCheck,
     policies: Policies,
 }
 
@@ -107,6 +139,7 @@ impl AuthorizationCodeClient {
             pkce: true,
             ttl: DEFAULT_AUTHORIZATION_TTL,
             extra: Vec::new(),
+            issuer: IssuerCheck::default(),
             policies: Policies::default(),
         })
     }
@@ -147,9 +180,19 @@ impl AuthorizationCodeClient {
         self
     }
 
-    /// An extra query parameter on the authorize URL (e.g. `prompt`, `nonce`).
+    /// An extra query parameter on the authorize URL (e.g. `prompt=consent`, `nonce`,
+    /// `login_hint`). The parameters the flow itself sets (`response_type`, `client_id`,
+    /// `redirect_uri`, `scope`, `state`, `code_challenge`, `code_challenge_method`) cannot be
+    /// replaced, and no name may be set twice: [`authorize`](Self::authorize) refuses either.
     pub fn authorize_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra.push((name.into(), value.into()));
+        self
+    }
+
+    /// How the redirect's `iss` is checked (RFC 9207; default
+    /// [`IssuerCheck::AuthorizeOrigin`]).
+    pub fn issuer_check(mut self, check: IssuerCheck) -> Self {
+        self.issuer = check;
         self
     }
 
@@ -188,7 +231,17 @@ impl AuthorizationCodeClient {
                 q.append_pair("code_challenge", &challenge)
                     .append_pair("code_challenge_method", "S256");
             }
-            for (k, v) in &self.extra {
+            for (i, (k, v)) in self.extra.iter().enumerate() {
+                if self.extra[..i].iter().any(|(seen, _)| seen == k) {
+                    return Err(Error::config(format!(
+                        "the authorize parameter `{k}` is set twice"
+                    )));
+                }
+                if RESERVED_PARAMS.contains(&k.as_str()) {
+                    return Err(Error::config(format!(
+                        "the authorize parameter `{k}` is set by the flow itself and cannot be replaced"
+                    )));
+                }
                 q.append_pair(k, v);
             }
         }
@@ -200,6 +253,7 @@ impl AuthorizationCodeClient {
             issued_at: SystemTime::now(),
             ttl: self.ttl,
             provider: self.provider.clone(),
+            issuer: self.issuer.clone(),
         })
     }
 
@@ -264,6 +318,7 @@ pub struct AuthorizationRequest {
     issued_at: SystemTime,
     ttl: Duration,
     provider: Cow<'static, str>,
+    issuer: IssuerCheck,
 }
 
 impl std::fmt::Debug for AuthorizationRequest {
@@ -348,7 +403,9 @@ impl AuthorizationCodeClient {
             .ok_or_else(|| {
                 invalid("no pending authorization has this state (unknown, used or expired)")
             })?;
-        AuthorizationRequest::from_record(&record, self.provider.clone())
+        let mut request = AuthorizationRequest::from_record(&record, self.provider.clone())?;
+        request.issuer = self.issuer.clone();
+        Ok(request)
     }
 }
 
@@ -412,19 +469,57 @@ impl AuthorizationRequest {
             ),
             ttl: Duration::from_millis(v.get("ttl_ms").and_then(|x| x.as_u64()).ok_or_else(bad)?),
             provider,
+            issuer: IssuerCheck::default(),
         })
     }
 
-    /// Checks the redirect's query (`code`, `state`, or `error`) and returns the code with its
-    /// PKCE verifier. The state is compared in constant time; the request is consumed, so a
+    /// Checks an authorization response's `iss` (RFC 9207) as this request's
+    /// [`IssuerCheck`] says. [`verify_callback`](Self::verify_callback) calls it; call it
+    /// yourself before [`verify`](Self::verify) when you parse the redirect yourself.
+    pub fn verify_issuer(&self, iss: Option<&str>) -> Result<(), Error> {
+        let refuse = |m: String| {
+            Err(Error::new(ErrorKind::Auth, m)
+                .with_code("invalid_issuer")
+                .with_provider(self.provider.clone())
+                .with_operation("authorize"))
+        };
+        let mix_up = "the redirect's `iss` names another authorization server than the one \
+                      the user was sent to (possible mix-up attack); its code was not used";
+        match (&self.issuer, iss) {
+            (IssuerCheck::Off, _)
+            | (IssuerCheck::AuthorizeOrigin | IssuerCheck::Exact(_), None) => Ok(()),
+            (IssuerCheck::Required(_), None) => refuse(
+                "the redirect carries no `iss`, and this authorization server always sends one"
+                    .into(),
+            ),
+            (IssuerCheck::Exact(expected) | IssuerCheck::Required(expected), Some(iss)) => {
+                if iss == expected {
+                    Ok(())
+                } else {
+                    refuse(mix_up.into())
+                }
+            }
+            (IssuerCheck::AuthorizeOrigin, Some(iss)) => {
+                let same = Url::parse(iss).is_ok_and(|i| {
+                    i.scheme() == "https" || crate::http::ensure_secure(&i, "issuer").is_ok()
+                } && i.origin() == self.url.origin());
+                if same { Ok(()) } else { refuse(mix_up.into()) }
+            }
+        }
+    }
+
+    /// Checks the redirect's query (`iss` per RFC 9207, then `code`, `state`, or `error`) and
+    /// returns the code with its PKCE verifier. The state is compared in constant time; the request is consumed, so a
     /// state works once; an expired request is refused.
     pub fn verify_callback(self, redirect: &Url) -> Result<AuthorizationCode, Error> {
         let mut code = None;
         let mut state = None;
         let mut error = None;
         let mut description = None;
+        let mut iss = None;
         for (k, v) in redirect.query_pairs() {
             match k.as_ref() {
+                "iss" => iss = Some(v.into_owned()),
                 "code" => code = Some(v.into_owned()),
                 "state" => state = Some(v.into_owned()),
                 "error" => error = Some(v.into_owned()),
@@ -432,6 +527,7 @@ impl AuthorizationRequest {
                 _ => {}
             }
         }
+        self.verify_issuer(iss.as_deref())?;
         self.verify(code.as_deref(), state.as_deref(), error, description)
     }
 
@@ -639,8 +735,7 @@ impl StoredTokenSource {
     ) -> Option<(Token, Option<Duration>)> {
         let remaining = stored.remaining(now);
         let handed_out = lock(&self.last).as_deref() == Some(stored.access_token.secret());
-        let fresh_enough = remaining.is_none_or(|r| r > self.margin);
-        if !fresh_enough || handed_out {
+        if !stored.adoptable(now, self.margin) || handed_out {
             return None;
         }
         self.remember(&stored.access_token);
@@ -966,6 +1061,150 @@ mod tests {
         let e = oauth.refresh(&RefreshToken::new("r")).await.unwrap_err();
         assert_eq!(e.attempts(), Some(4), "{e}");
         assert_ne!(e.code(), Some(crate::OUTCOME_UNKNOWN), "{e}");
+    }
+
+    /// RFC 9207: a redirect whose `iss` names another server is refused before its code is
+    /// used; by default the issuer must be on the authorize endpoint's origin.
+    #[test]
+    fn issuer_in_the_redirect_is_checked() {
+        let redirect = |pending: &AuthorizationRequest, iss: Option<&str>| {
+            let mut url = Url::parse("https://app.example/callback").unwrap();
+            url.query_pairs_mut()
+                .append_pair("code", "c1")
+                .append_pair("state", pending.state());
+            if let Some(iss) = iss {
+                url.query_pairs_mut().append_pair("iss", iss);
+            }
+            url
+        };
+        let check = |c: IssuerCheck, iss: Option<&str>| {
+            let pending = client().issuer_check(c).authorize().unwrap();
+            let url = redirect(&pending, iss);
+            pending.verify_callback(&url).map(|_| ())
+        };
+        assert!(
+            check(IssuerCheck::default(), None).is_ok(),
+            "no iss: nothing to check"
+        );
+        assert!(check(IssuerCheck::default(), Some("https://idp.example")).is_ok());
+        assert!(check(IssuerCheck::default(), Some("https://idp.example/tenant")).is_ok());
+        for bad in [
+            "https://evil.example",
+            "http://idp.example",
+            "https://idp.example:8443",
+            "idp.example",
+        ] {
+            let e = check(IssuerCheck::default(), Some(bad)).unwrap_err();
+            assert_eq!(e.code(), Some("invalid_issuer"), "{bad}: {e}");
+            assert!(e.to_string().contains("mix-up"), "{e}");
+        }
+        let exact = || IssuerCheck::Exact("https://idp.example/".into());
+        assert!(check(exact(), Some("https://idp.example/")).is_ok());
+        assert!(
+            check(exact(), Some("https://idp.example")).is_err(),
+            "simple string comparison"
+        );
+        assert!(check(exact(), None).is_ok());
+        let required = || IssuerCheck::Required("https://idp.example".into());
+        assert!(check(required(), None).is_err());
+        assert!(check(required(), Some("https://idp.example")).is_ok());
+        assert!(check(IssuerCheck::Off, Some("https://evil.example")).is_ok());
+    }
+
+    #[test]
+    fn extra_authorize_params_are_sent_but_cannot_replace_the_flows_own() {
+        let pending = client()
+            .authorize_param("prompt", "consent")
+            .authorize()
+            .unwrap();
+        let q: std::collections::HashMap<_, _> = pending.url().query_pairs().into_owned().collect();
+        assert_eq!(q["prompt"], "consent");
+        let twice = client()
+            .authorize_param("prompt", "a")
+            .authorize_param("prompt", "b");
+        assert!(
+            twice
+                .authorize()
+                .unwrap_err()
+                .to_string()
+                .contains("set twice")
+        );
+        for reserved in ["state", "redirect_uri", "code_challenge", "client_id"] {
+            let e = client()
+                .authorize_param(reserved, "x")
+                .authorize()
+                .unwrap_err();
+            assert!(e.to_string().contains(reserved), "{e}");
+        }
+    }
+
+    /// Six sources ("processes") sharing a store, with tokens shorter than any fixed adoption
+    /// threshold: the first refreshes, the others adopt what it stored while a useful fraction
+    /// of its lifetime is left.
+    #[tokio::test]
+    async fn short_lived_stored_tokens_are_adopted_not_refreshed_again() {
+        let server = httpmock::MockServer::start_async().await;
+        let refresh = server
+            .mock_async(|when, then| {
+                when.path("/token")
+                    .form_urlencoded_tuple("grant_type", "refresh_token");
+                then.status(200).json_body(serde_json::json!({
+                    "access_token": "fresh", "refresh_token": "r2", "expires_in": 30
+                }));
+            })
+            .await;
+        let (oauth, _) = code_for(&server, crate::Timeouts::default());
+        let store: Arc<dyn TokenStore> = Arc::new(crate::InMemoryTokenStore::new());
+        let key = oauth.store_key("acct");
+        store
+            .put(
+                &key,
+                StoredToken::new("old")
+                    .with_refresh_token("r1")
+                    .with_expires_at(SystemTime::now() - Duration::from_secs(1)),
+            )
+            .await
+            .unwrap();
+        for _ in 0..6 {
+            let source = StoredTokenSource::new(oauth.clone(), store.clone(), "acct");
+            let (token, _) = source.fetch().await.unwrap();
+            assert_eq!(token.access_token.secret(), "fresh");
+        }
+        assert_eq!(
+            refresh.calls_async().await,
+            1,
+            "one refresh, five adoptions"
+        );
+        let stored = store.get(&key).await.unwrap().unwrap();
+        assert_eq!(stored.lifetime(), Some(Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn adoption_threshold_is_a_fraction_of_the_lifetime() {
+        let now = SystemTime::now();
+        let token = |lifetime: u64, left: u64| {
+            StoredToken::new("t")
+                .with_issued_at(now - Duration::from_secs(lifetime - left))
+                .with_expires_at(now + Duration::from_secs(left))
+        };
+        let cap = Duration::from_secs(60);
+        assert!(token(30, 10).adoptable(now, cap), "a third of 30 s left");
+        assert!(!token(30, 5).adoptable(now, cap), "under a fifth");
+        assert!(token(300, 61).adoptable(now, cap));
+        assert!(
+            !token(300, 59).adoptable(now, cap),
+            "a fifth of 5 min is 60 s"
+        );
+        assert!(!token(7200, 59).adoptable(now, cap), "capped at 60 s");
+        assert!(token(7200, 61).adoptable(now, cap));
+        assert!(StoredToken::new("t").adoptable(now, cap), "no expiry known");
+        let legacy = StoredToken::new("t").with_expires_at(now + Duration::from_secs(11));
+        assert!(legacy.adoptable(now, cap), "no issued_at: 10 s floor");
+        assert!(
+            !StoredToken::new("t")
+                .with_expires_at(now)
+                .adoptable(now, cap)
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! database, a secret manager). The SDK reads and writes them only through this trait, keyed by a
 //! string the caller chooses (an account or user id). Rotated refresh tokens are written back.
 
+use crate::IntoOptional;
 use crate::error::Error;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::token::Token;
@@ -24,6 +25,9 @@ pub struct StoredToken {
     pub refresh_token: Option<RefreshToken>,
     /// When the access token expires (wall clock), when known.
     pub expires_at: Option<SystemTime>,
+    /// When the access token was issued (wall clock), when known: with
+    /// [`expires_at`](Self::expires_at) it gives the token's [`lifetime`](Self::lifetime).
+    pub issued_at: Option<SystemTime>,
     /// The granted scopes, when known.
     pub scope: Option<String>,
     /// Provider-specific id the token is bound to (e.g. Xref's account id), when any.
@@ -40,6 +44,7 @@ impl StoredToken {
             access_token: AccessToken::new(access_token),
             refresh_token: None,
             expires_at: None,
+            issued_at: None,
             scope: None,
             subject: None,
             api_root: None,
@@ -52,6 +57,7 @@ impl StoredToken {
             access_token: token.access_token.clone(),
             refresh_token: token.refresh_token.clone(),
             expires_at: token.expires_in.and_then(|d| now.checked_add(d)),
+            issued_at: Some(now),
             scope: token.scope.clone(),
             subject: None,
             api_root: None,
@@ -63,20 +69,52 @@ impl StoredToken {
         self.expires_at
             .map(|at| at.duration_since(now).unwrap_or(Duration::ZERO))
     }
+
+    /// The access token's whole lifetime, from [`issued_at`](Self::issued_at) to
+    /// [`expires_at`](Self::expires_at), when both are known.
+    pub fn lifetime(&self) -> Option<Duration> {
+        self.expires_at?.duration_since(self.issued_at?).ok()
+    }
+
+    /// Whether another process may adopt this token at `now` instead of fetching its own:
+    /// its expiry is unknown, or more than `cap` is left, or more than a fifth of its
+    /// [`lifetime`](Self::lifetime) (at least 1 s) when that is less than `cap`. A fixed
+    /// threshold would make a token shorter than it never adoptable (a fetch per process per
+    /// refresh); a fifth of a 5-minute token is 60 s, of a 60 s token 12 s.
+    pub fn adoptable(&self, now: SystemTime, cap: Duration) -> bool {
+        let Some(remaining) = self.remaining(now) else {
+            return true;
+        };
+        let threshold = match self.lifetime() {
+            Some(lifetime) => (lifetime / 5).max(Duration::from_secs(1)).min(cap),
+            // An older record without `issued_at`: a tenth of what is left when it was read
+            // cannot be told from a fresh token, so the floor of the known case applies.
+            None => cap.min(Duration::from_secs(10)),
+        };
+        remaining > threshold
+    }
 }
 
 with_setters!(StoredToken {
-    /// Sets the [`refresh_token`](Self::refresh_token).
-    with_refresh_token: refresh_token: impl Into<String> => Some(RefreshToken::new(refresh_token));
-    /// Sets [`expires_at`](Self::expires_at).
-    with_expires_at: expires_at: SystemTime => Some(expires_at);
-    /// Sets [`scope`](Self::scope).
-    with_scope: scope: impl Into<String> => Some(scope.into());
-    /// Sets [`subject`](Self::subject).
-    with_subject: subject: impl Into<String> => Some(subject.into());
-    /// Sets [`api_root`](Self::api_root).
-    with_api_root: api_root: impl Into<String> => Some(api_root.into());
+    /// Sets the [`refresh_token`](Self::refresh_token): a value, or an `Option` of one (`None`
+    /// clears it).
+    with_refresh_token: refresh_token: impl IntoOptional<String> => optional(refresh_token).map(RefreshToken::new);
+    /// Sets [`expires_at`](Self::expires_at): a time, or an `Option` of one.
+    with_expires_at: expires_at: impl IntoOptional<SystemTime> => optional(expires_at);
+    /// Sets [`issued_at`](Self::issued_at): a time, or an `Option` of one.
+    with_issued_at: issued_at: impl IntoOptional<SystemTime> => optional(issued_at);
+    /// Sets [`scope`](Self::scope): a value, or an `Option` of one.
+    with_scope: scope: impl IntoOptional<String> => optional(scope);
+    /// Sets [`subject`](Self::subject): a value, or an `Option` of one.
+    with_subject: subject: impl IntoOptional<String> => optional(subject);
+    /// Sets [`api_root`](Self::api_root): a value, or an `Option` of one.
+    with_api_root: api_root: impl IntoOptional<String> => optional(api_root);
 });
+
+/// The value of an optional setter (the conversions setters take never fail).
+pub(crate) fn optional<T>(value: impl IntoOptional<T>) -> Option<T> {
+    value.into_optional().ok().flatten()
+}
 
 /// Storage for tokens that outlive the process, and the primitives that let many processes
 /// share it safely.

@@ -4,7 +4,6 @@ use crate::error::{Error, ErrorKind};
 use crate::retry::{RetryPolicy, Timeouts};
 use crate::secret::{AccessToken, ClientId, ClientSecret, Redactor, RefreshToken};
 use futures::future::BoxFuture;
-use serde::Deserialize;
 use std::borrow::Cow;
 use std::time::Duration;
 use url::Url;
@@ -41,14 +40,14 @@ impl Token {
 }
 
 with_setters!(Token {
-    /// Sets [`token_type`](Self::token_type).
-    with_token_type: token_type: impl Into<String> => Some(token_type.into());
-    /// Sets [`expires_in`](Self::expires_in).
-    with_expires_in: expires_in: Duration => Some(expires_in);
-    /// Sets the [`refresh_token`](Self::refresh_token).
-    with_refresh_token: refresh_token: impl Into<String> => Some(RefreshToken::new(refresh_token));
-    /// Sets [`scope`](Self::scope).
-    with_scope: scope: impl Into<String> => Some(scope.into());
+    /// Sets [`token_type`](Self::token_type): a value, or an `Option` of one.
+    with_token_type: token_type: impl crate::IntoOptional<String> => crate::store::optional(token_type);
+    /// Sets [`expires_in`](Self::expires_in): a duration, or an `Option` of one.
+    with_expires_in: expires_in: impl crate::IntoOptional<Duration> => crate::store::optional(expires_in);
+    /// Sets the [`refresh_token`](Self::refresh_token): a value, or an `Option` of one.
+    with_refresh_token: refresh_token: impl crate::IntoOptional<String> => crate::store::optional(refresh_token).map(RefreshToken::new);
+    /// Sets [`scope`](Self::scope): a value, or an `Option` of one.
+    with_scope: scope: impl crate::IntoOptional<String> => crate::store::optional(scope);
 });
 
 /// Something that fetches a fresh token: a client-credentials grant, a refresh-token grant, an

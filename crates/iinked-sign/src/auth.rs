@@ -17,7 +17,7 @@
 use crate::region::Region;
 use futures::future::BoxFuture;
 use reqwest::header::HeaderName;
-pub use sdk_auth::{ApiKey, ClientAuth, ClientId, ClientSecret};
+pub use sdk_auth::{ApiKey, ClientAuth, ClientId, ClientSecret, IssuerCheck};
 use sdk_auth::{
     AuthHooks, AuthScheme, AuthorizationCodeClient, AuthorizationRequest, Error, Expiring,
     RefreshPolicy, RetryPolicy, Session, StoredToken, StoredTokenSource, Timeouts, Token,
@@ -91,6 +91,8 @@ pub struct OAuthApp {
     client_auth: ClientAuth,
     authorize_url: Option<String>,
     token_url: Option<String>,
+    authorize_params: Vec<(String, String)>,
+    issuer: IssuerCheck,
 }
 
 impl OAuthApp {
@@ -105,7 +107,26 @@ impl OAuthApp {
             client_auth: ClientAuth::RequestBody,
             authorize_url: None,
             token_url: None,
+            authorize_params: Vec::new(),
+            issuer: IssuerCheck::default(),
         }
+    }
+
+    /// An extra query parameter on the authorize URL, e.g. `prompt=consent` (which OpenID
+    /// servers may need before they issue a refresh token for `offline_access`), `nonce` or
+    /// `login_hint`. The flow's own parameters cannot be replaced (an error at `begin`).
+    pub fn authorize_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.authorize_params.push((name.into(), value.into()));
+        self
+    }
+
+    /// How the redirect's `iss` is checked (RFC 9207, the mix-up defence). Default
+    /// [`IssuerCheck::AuthorizeOrigin`]: when the redirect carries `iss`, it must be on the
+    /// authorize endpoint's origin (iinked Sign documents no issuer identifier; with
+    /// [`IssuerCheck::Exact`] you can pin the one its metadata names).
+    pub fn issuer_check(mut self, check: IssuerCheck) -> Self {
+        self.issuer = check;
+        self
     }
 
     /// The client secret.
@@ -171,8 +192,12 @@ impl OAuthApp {
         )?
         .scopes(self.scopes.iter().map(|s| s.as_str().to_owned()))
         .client_auth(self.client_auth)
+        .issuer_check(self.issuer.clone())
         .retry(retry)
         .timeouts(timeouts);
+        for (name, value) in &self.authorize_params {
+            client = client.authorize_param(name.clone(), value.clone());
+        }
         if let Some(secret) = &self.client_secret {
             secrets.add(secret.secret());
             client = client.client_secret(secret.clone());

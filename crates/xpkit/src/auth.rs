@@ -517,6 +517,23 @@ impl UserLogin {
         Ok(Self { client })
     }
 
+    /// An extra query parameter on the authorize URL, e.g. `prompt=consent`, `nonce` or
+    /// `login_hint`. The flow's own parameters (and `provider`, set from the
+    /// [`LoginProvider`]) cannot be replaced: an error when the login starts.
+    pub fn authorize_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.client = self.client.authorize_param(name, value);
+        self
+    }
+
+    /// How the redirect's `iss` is checked (RFC 9207, the mix-up defence). Default
+    /// [`IssuerCheck::AuthorizeOrigin`](sdk_auth::IssuerCheck::AuthorizeOrigin): when the
+    /// redirect carries `iss`, it must be on the region's authorization server origin
+    /// (`https://auth.<region domain>`).
+    pub fn issuer_check(mut self, check: sdk_auth::IssuerCheck) -> Self {
+        self.client = self.client.issuer_check(check);
+        self
+    }
+
     /// Starts a login: send the browser to the returned request's `url()` and keep the request.
     pub fn authorize(&self) -> Result<AuthorizationRequest, Error> {
         self.client.authorize()
