@@ -352,13 +352,14 @@ pub fn providers() -> Vec<Provider> {
                 let store = Arc::new(sdk_auth::InMemoryTokenStore::new());
                 futures::executor::block_on(sdk_auth::TokenStore::put(
                     store.as_ref(),
-                    &xref_sdk::account_store_key("", "acct"),
+                    &xref_sdk::account_store_key("xref-app", "acct"),
                     sdk_auth::StoredToken::new(format!("{CANARY_TOKEN_PREFIX}xref"))
                         .with_subject("acct"),
                 ))
                 .expect("store");
                 let client = xref_sdk::Client::builder()
                     .account("acct")
+                    .client_id("xref-app")
                     .store(store)
                     .region(xref_sdk::Region::custom(server.base()).expect("region"))
                     .retry(retry)

@@ -504,6 +504,26 @@ impl TokenStore for InMemoryTokenStore {
 mod tests {
     use super::*;
 
+    #[test]
+    fn setters_take_values_and_options() {
+        let at = SystemTime::now();
+        let maybe_refresh: Option<String> = None;
+        let t = StoredToken::new("a")
+            .with_refresh_token(maybe_refresh)
+            .with_expires_at(Some(at))
+            .with_scope("s")
+            .with_subject(Some("acct"))
+            .with_api_root(None::<String>);
+        assert!(t.refresh_token.is_none());
+        assert_eq!(t.expires_at, Some(at));
+        assert_eq!(t.scope.as_deref(), Some("s"));
+        assert_eq!(t.subject.as_deref(), Some("acct"));
+        assert_eq!(t.api_root, None);
+        let t = t.with_refresh_token("r").with_expires_at(None);
+        assert_eq!(t.refresh_token.as_ref().map(|r| r.secret()), Some("r"));
+        assert_eq!(t.expires_at, None);
+    }
+
     #[tokio::test]
     async fn in_memory_round_trip() {
         let store = InMemoryTokenStore::new();

@@ -231,9 +231,18 @@ fn http_client(
 ///
 /// let pending = flow.authorize()?;            // redirect the user to pending.url()
 /// // ... the user comes back to https://app.example/callback?code=...&state=...
-/// flow.complete(pending, &redirect, "customer-42").await?; // tokens stored under "customer-42"
+/// flow.complete(pending, &redirect, "customer-42").await?;
+///
+/// // The grant is stored under a namespaced key (`sdk/iinked-sign/<client id>/customer-42`),
+/// // so read or delete it through the flow, never with the bare "customer-42":
+/// let grant = flow.stored("customer-42").await?;   // Some(StoredToken)
+/// flow.forget("customer-42").await?;               // the customer disconnected
 /// # Ok(()) }
 /// ```
+///
+/// Your own key (`"customer-42"`) is never the store's key: [`store_key`](Self::store_key)
+/// names the real one, and [`stored`](Self::stored) and [`forget`](Self::forget) use it for
+/// you.
 #[derive(Clone)]
 pub struct OAuthFlow {
     client: AuthorizationCodeClient,
@@ -349,7 +358,13 @@ impl OAuthFlow {
         self.complete_url(pending, &url, key).await
     }
 
-    /// Forgets the tokens stored under `key`.
+    /// The grant stored for `key` (your key, e.g. `"customer-42"`; namespaced for you with
+    /// [`store_key`](Self::store_key)), or `None` when that customer has not authorized.
+    pub async fn stored(&self, key: &str) -> Result<Option<StoredToken>, Error> {
+        self.store.get(&self.store_key(key)).await
+    }
+
+    /// Forgets the tokens stored for `key` (your key; namespaced for you).
     pub async fn forget(&self, key: &str) -> Result<(), Error> {
         self.store.delete(&self.store_key(key)).await
     }

@@ -263,6 +263,12 @@ impl ClientBuilder {
     /// `https://auth.xink.io`, or the root of a [`Region::custom`]). To point everything at a
     /// proxy or a fake, [`Region::custom`] is enough; this moves only the authorization server,
     /// e.g. to exercise discovery against a fake.
+    ///
+    /// Discovery then accepts only an `APIRoot` on this URL's origin (or `https` on
+    /// `*.xink.io`): a fake whose discovery names an API server on another origin (another
+    /// port of loopback too) needs that root allowed with
+    /// [`allow_api_root`](Self::allow_api_root), or the call fails with a `Config` error naming
+    /// the refused host.
     pub fn auth_url(mut self, url: impl Into<String>) -> Self {
         self.auth_url = Some(url.into());
         self

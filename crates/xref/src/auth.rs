@@ -173,7 +173,9 @@ impl Authorization {
 pub struct Connector {
     app: XrefApp,
     region: Region,
-    http: reqwest::Client,
+    /// The HTTP client, or why it could not be built (reported by the first call that needs
+    /// it, so that every setter returns `Self`).
+    http: Result<reqwest::Client, Error>,
     store: Arc<dyn TokenStore>,
     states: PendingStates,
     retry: RetryPolicy,
@@ -196,7 +198,7 @@ impl Connector {
         Ok(Self {
             app,
             region: Region::Production,
-            http: default_http(&Timeouts::default())?,
+            http: Ok(default_http(&Timeouts::default())?),
             store,
             states: PendingStates::new(DEFAULT_STATE_TTL),
             retry: RetryPolicy::standard(),
@@ -213,10 +215,10 @@ impl Connector {
     /// Timeouts of per-account clients and of the code exchange (default
     /// [`Timeouts::default`]). Replaces the HTTP client with one built for them: call it
     /// before [`http_client`](Self::http_client).
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Result<Self, Error> {
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;
-        self.http = default_http(&timeouts)?;
-        Ok(self)
+        self.http = default_http(&timeouts);
+        self
     }
 
     /// Other hosts (tests, proxies).
@@ -227,10 +229,15 @@ impl Connector {
 
     /// Your own `reqwest::ClientBuilder` (proxies, TLS roots). The SDK builds the client from
     /// it with redirects off (the client secret and codes never follow one) and the
-    /// [`timeouts`](Self::timeouts) on every request.
-    pub fn http_client(mut self, http: reqwest::ClientBuilder) -> Result<Self, Error> {
-        self.http = http_client(http, &self.timeouts).map_err(|e| e.with_provider(PROVIDER))?;
-        Ok(self)
+    /// [`timeouts`](Self::timeouts) on every request. A builder that cannot be built is
+    /// reported by the first call that needs the client.
+    pub fn http_client(mut self, http: reqwest::ClientBuilder) -> Self {
+        self.http = http_client(http, &self.timeouts).map_err(|e| e.with_provider(PROVIDER));
+        self
+    }
+
+    fn http(&self) -> Result<&reqwest::Client, Error> {
+        self.http.as_ref().map_err(Clone::clone)
     }
 
     /// How states are kept (e.g. another lifetime, or a test clock).
@@ -371,7 +378,8 @@ impl Connector {
         secrets.add(self.app.client_secret.secret());
         secrets.add(code);
         let request = self
-            .http
+            .http()
+            .map_err(ctx)?
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
             .json(&body);
@@ -409,7 +417,7 @@ impl Connector {
             .store(self.store.clone())
             .region(self.region.clone())
             .client_id(self.app.client_id.as_str())
-            .built_http(self.http.clone())
+            .built_http(self.http()?.clone())
             .retry(self.retry.clone())
             .timeouts(self.timeouts)
             .build()
@@ -626,6 +634,13 @@ impl ClientBuilder {
                 http_client(builder.unwrap_or_default(), &self.timeouts).map_err(ctx)?
             }
         };
+        if self.client_id.trim().is_empty() {
+            return Err(ctx(Error::config(
+                "no client id: call .client_id(<your partner app's client id>), the id the \
+                 account was connected with; it namespaces the store key \
+                 (`sdk/xref/<client id>/<account>`). Connector::client(account) sets it for you",
+            )));
+        }
         let key = account_store_key(&self.client_id, &account);
         let api_root = self.region.api_url();
         sdk_auth::http::ensure_secure(&api_root, "Xref API URL").map_err(ctx)?;

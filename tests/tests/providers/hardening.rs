@@ -449,12 +449,13 @@ async fn a_panicking_fetch_is_an_error_and_the_next_call_recovers() -> Result {
     store
         .inner
         .put(
-            &xref_sdk::account_store_key("", "acct"),
+            &xref_sdk::account_store_key("xref-app", "acct"),
             StoredToken::new(format!("{CANARY_TOKEN_PREFIX}xref")),
         )
         .await?;
     let client = xref_sdk::Client::builder()
         .account("acct")
+        .client_id("xref-app")
         .store(store as Arc<dyn TokenStore>)
         .region(xref_sdk::Region::custom(fake.base())?)
         .build()?;

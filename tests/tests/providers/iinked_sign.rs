@@ -187,6 +187,58 @@ async fn add_package_serializes_the_documented_names() -> Result {
 
 // ---- OAuth mode --------------------------------------------------------------------------------
 
+/// The documented way to read and delete a customer's grant uses the customer's own key; the
+/// store's key is namespaced, so the bare key finds nothing.
+#[tokio::test]
+async fn stored_grants_are_read_and_forgotten_by_the_customers_key() -> Result {
+    let fake = FakeIinked::start().await;
+    let store = Arc::new(InMemoryTokenStore::new());
+    authorize(&fake, store.clone()).await?;
+    let flow = OAuthFlow::new(datacenter(&fake), app(), store.clone())?;
+    let grant = flow
+        .stored("customer-42")
+        .await?
+        .expect("stored for the customer");
+    assert!(grant.refresh_token.is_some());
+    assert!(
+        store.get("customer-42").await?.is_none(),
+        "the bare key is not the store's"
+    );
+    assert_eq!(
+        flow.store_key("customer-42"),
+        "sdk/iinked-sign/app-client/customer-42"
+    );
+    flow.forget("customer-42").await?;
+    assert!(flow.stored("customer-42").await?.is_none());
+    Ok(())
+}
+
+/// Extra authorize parameters (`prompt=consent`) and the RFC 9207 issuer check reach the flow.
+#[tokio::test]
+async fn oauth_app_authorize_params_and_issuer_check() -> Result {
+    let fake = FakeIinked::start().await;
+    let store = Arc::new(InMemoryTokenStore::new());
+    let flow = OAuthFlow::new(
+        datacenter(&fake),
+        app().authorize_param("prompt", "consent"),
+        store.clone(),
+    )?;
+    let pending = flow.authorize()?;
+    let q: HashMap<String, String> = pending.url().query_pairs().into_owned().collect();
+    assert_eq!(q["prompt"], "consent");
+    let redirect = format!(
+        "{REDIRECT}?code={GOOD_CODE}&state={}&iss=https%3A%2F%2Fevil.example",
+        pending.state()
+    );
+    let e = flow
+        .complete(pending, &redirect, "customer-9")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("invalid_issuer"), "{e}");
+    assert!(fake.token_requests().is_empty(), "the code was not used");
+    Ok(())
+}
+
 #[tokio::test]
 async fn oauth_authorize_exchange_and_bearer_calls() -> Result {
     let fake = FakeIinked::start().await;

@@ -76,6 +76,27 @@ async fn authorize_url_shape() -> Result {
     Ok(())
 }
 
+/// A per-account client without the partner's client id would read another key than the
+/// connector wrote: a build error that names the fix.
+#[tokio::test]
+async fn client_without_client_id_is_a_build_error_naming_the_fix() -> Result {
+    let e = xref_sdk::Client::builder()
+        .account("acct-1")
+        .store(Arc::new(InMemoryTokenStore::new()) as Arc<dyn TokenStore>)
+        .build()
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(e.to_string().contains(".client_id("), "{e}");
+    // Every Connector setter returns Self, like every other builder.
+    let fake = FakeXref::start().await;
+    let store = Arc::new(InMemoryTokenStore::new());
+    let xref: Connector = connector(&fake, store)
+        .timeouts(sdk_auth::Timeouts::default())
+        .http_client(reqwest::Client::builder());
+    connect(&xref, "acct-2").await?;
+    Ok(())
+}
+
 #[tokio::test]
 async fn connect_call_deauthorize() -> Result {
     let fake = FakeXref::start().await;
