@@ -18,6 +18,7 @@ use std::time::Duration;
 
 pub mod faults;
 pub mod iinked;
+pub mod judges;
 pub mod redis;
 pub mod xpkit;
 pub mod xref;

@@ -10,6 +10,8 @@ mod fuzz;
 mod hardening;
 #[path = "providers/iinked_sign.rs"]
 mod iinked_sign;
+#[path = "providers/judges.rs"]
+mod judges;
 #[path = "providers/mock.rs"]
 mod mock;
 #[path = "providers/surface.rs"]

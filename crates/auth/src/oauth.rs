@@ -182,8 +182,8 @@ impl AuthorizationCodeClient {
 
     /// An extra query parameter on the authorize URL (e.g. `prompt=consent`, `nonce`,
     /// `login_hint`). The parameters the flow itself sets (`response_type`, `client_id`,
-    /// `redirect_uri`, `scope`, `state`, `code_challenge`, `code_challenge_method`) cannot be
-    /// replaced, and no name may be set twice: [`authorize`](Self::authorize) refuses either.
+    /// `redirect_uri`, `state`, `code_challenge`, `code_challenge_method`, and `scope` when
+    /// [`scopes`](Self::scopes) are set) cannot be replaced, and no name may be set twice: [`authorize`](Self::authorize) refuses either.
     pub fn authorize_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra.push((name.into(), value.into()));
         self
@@ -237,7 +237,9 @@ impl AuthorizationCodeClient {
                         "the authorize parameter `{k}` is set twice"
                     )));
                 }
-                if RESERVED_PARAMS.contains(&k.as_str()) {
+                // `scope` is the flow's only when it has scopes of its own.
+                let own_scope = k == "scope" && self.scopes.is_empty();
+                if RESERVED_PARAMS.contains(&k.as_str()) && !own_scope {
                     return Err(Error::config(format!(
                         "the authorize parameter `{k}` is set by the flow itself and cannot be replaced"
                     )));

@@ -131,6 +131,42 @@ async fn main() -> Result<()> {
                 Err(e) => serde_json::json!({"ok": 0, "error": e.to_string(), "code": e.code()}),
             }
         }
+        "judge-refresh" => {
+            // The grant of `fleet` at the OAuth judge, behind the cache every client has, for
+            // `calls` seconds: each process gets a token every 50 ms.
+            let oauth = sdk_auth::AuthorizationCodeClient::new(
+                sdk_auth::http::client("fleet-worker", &sdk_auth::Timeouts::default())?,
+                "iinked-sign",
+                url::Url::parse(&format!("{base}/connect/authorize"))?,
+                url::Url::parse(&format!("{base}/connect/token"))?,
+                sdk_auth::ClientId::new("code-post"),
+                url::Url::parse(sdk_tests::judges::JUDGE_REDIRECT)?,
+            )?
+            .client_secret(sdk_auth::ClientSecret::new(sdk_tests::judges::JUDGE_SECRET));
+            let source = Arc::new(sdk_auth::StoredTokenSource::new(oauth, store, "fleet"));
+            let fetch = move || -> futures::future::BoxFuture<
+                'static,
+                std::result::Result<sdk_auth::Expiring<sdk_auth::Token>, sdk_auth::Error>,
+            > {
+                let source = source.clone();
+                Box::pin(async move {
+                    let (value, lifetime) = source.fetch().await?;
+                    Ok(sdk_auth::Expiring { value, lifetime })
+                })
+            };
+            let cache = sdk_auth::TokenCache::new(fetch, sdk_auth::RefreshPolicy::default());
+            wait_for_go().await?;
+            let until = std::time::Instant::now() + std::time::Duration::from_secs(calls as u64);
+            let (mut ok, mut errors) = (0usize, Vec::new());
+            while std::time::Instant::now() < until {
+                match cache.get().await {
+                    Ok(_) => ok += 1,
+                    Err(e) => errors.push(e.to_string()),
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            serde_json::json!({"ok": ok, "failed": errors.len(), "errors": errors.iter().take(3).collect::<Vec<_>>()})
+        }
         other => return Err(format!("unknown scenario `{other}`").into()),
     };
     println!("{report}");
