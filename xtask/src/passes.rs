@@ -567,8 +567,30 @@ fn rewrite_tokens(
     out.into_iter().collect()
 }
 
-/// `ResponseValue::from_response(x)` → `::sdk_auth::http::json_response(x)`.
+/// `ResponseValue::from_response(x)` → `::sdk_auth::http::json_response(x)`, and a declared
+/// error answer, `Error::ErrorResponse(ResponseValue::from_response(x).await?)`, →
+/// `::sdk_auth::http::error_response(x).await`: the hooks already turned the error answer into
+/// the SDK's error (message, code, request id, whatever its body), so a body that does not
+/// match the declared error schema (an HTML gateway page) stays an API error, not a decode
+/// error.
 fn json_decoding(tokens: TokenStream) -> TokenStream {
+    let tokens = rewrite_tokens(tokens, &mut |trees, i| {
+        let is_error = matches!(&trees[i], TokenTree::Ident(id) if id == "Error")
+            && matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == ':')
+            && matches!(trees.get(i + 2), Some(TokenTree::Punct(p)) if p.as_char() == ':')
+            && matches!(trees.get(i + 3), Some(TokenTree::Ident(id)) if id == "ErrorResponse");
+        let Some(TokenTree::Group(arg)) = trees.get(i + 4).filter(|_| is_error) else {
+            return None;
+        };
+        let inner: Vec<TokenTree> = arg.stream().into_iter().collect();
+        let decodes = matches!(inner.first(), Some(TokenTree::Ident(id)) if id == "ResponseValue")
+            && matches!(inner.get(3), Some(TokenTree::Ident(id)) if id == "from_response");
+        let Some(TokenTree::Group(response)) = inner.get(4).filter(|_| decodes) else {
+            return None;
+        };
+        let response = response.stream();
+        Some((quote!(::sdk_auth::http::error_response(#response).await), 5))
+    });
     rewrite_tokens(tokens, &mut |trees, i| {
         let is_call = matches!(&trees[i], TokenTree::Ident(id) if id == "ResponseValue")
             && matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == ':')

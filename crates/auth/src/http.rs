@@ -540,6 +540,28 @@ pub fn parse_base_url(text: &str, what: &str) -> Result<Url, Error> {
     Ok(url)
 }
 
+#[doc(hidden)]
+/// A declared error answer of a generated operation. Behind the SDK's hooks the answer already
+/// carries the SDK's error (status, provider message and code, request id, rate limit,
+/// secrets redacted), whatever its body: that error is returned, so that an error body that
+/// does not match its declared schema is still an API error. Without the hooks the body is
+/// decoded as `E`.
+pub async fn error_response<E: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+) -> progenitor_client::Error<E> {
+    if response
+        .extensions()
+        .get::<crate::error::ResponseContext>()
+        .is_some()
+    {
+        return progenitor_client::Error::UnexpectedResponse(response);
+    }
+    match json_response(response).await {
+        Ok(value) => progenitor_client::Error::ErrorResponse(value),
+        Err(e) => e,
+    }
+}
+
 /// What every generated operation decodes a JSON answer with: progenitor's
 /// `ResponseValue::from_response`, without copying the headers (they move into the value).
 #[doc(hidden)]

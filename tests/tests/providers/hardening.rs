@@ -641,7 +641,7 @@ fn generated_secret_fields_are_redacted_in_debug() {
     let shown = format!("{endpoint:?} {token:?} {options:?} {builder:?}");
     assert!(!shown.contains(canary), "{shown}");
     assert!(
-        shown.contains("expires_in: Some(36000)"),
+        shown.contains("expires_in: Some(Number(36000.0))"),
         "other fields stay: {shown}"
     );
 }

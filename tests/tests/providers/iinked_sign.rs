@@ -92,7 +92,7 @@ async fn api_key_header_on_every_call_and_never_a_bearer() -> Result {
     let list = client
         .list_packages()
         .body(types::ListPackagesRequest {
-            states: vec![types::PackageState::Open, types::PackageState::Draft],
+            states: Some(vec![types::PackageState::Open, types::PackageState::Draft]),
             types: vec![types::PackageType::LiveSession],
             take: Some(50),
             skip: Some(0),

@@ -531,7 +531,18 @@ fn documented_payloads_deserialize_into_generated_types() {
     );
     // Token response (§10), acknowledgement, job, profile, queue item with an unknown status.
     let token: xpkit_sdk::auth_api::types::TokenResponse = serde_json::from_value(json!({"token_type": "Bearer", "scope": "profiles:read", "expires_in": 36000, "access_token": "t"})).expect("token");
-    assert_eq!(token.expires_in, Some(36000));
+    use xpkit_sdk::auth_api::types::TokenResponseExpiresIn;
+    assert_eq!(
+        token.expires_in,
+        Some(TokenResponseExpiresIn::Number(36000.0))
+    );
+    let token: xpkit_sdk::auth_api::types::TokenResponse =
+        serde_json::from_value(json!({"expires_in": "36000", "access_token": "t"})).expect("token");
+    assert_eq!(
+        token.expires_in,
+        Some(TokenResponseExpiresIn::String("36000".into())),
+        "a numeric string is typed too"
+    );
     let acks: Vec<xpkit_sdk::exports::types::XpKitAcknowledgement> =
         serde_json::from_value(json!([{"job_id": "j", "info": "i", "status": "Queued"}]))
             .expect("acks");
