@@ -146,3 +146,160 @@ impl Drop for OAuthJudge {
         let _ = self.child.wait();
     }
 }
+
+/// A running Prism (`@stoplight/prism-cli`): a mock server that validates every request
+/// against one spec (parameters, bodies, content types, security) and answers random
+/// schema-valid data (`--dynamic`).
+pub struct SpecJudge {
+    child: Child,
+    base: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+impl SpecJudge {
+    /// Starts Prism on `spec` (a path relative to the workspace root). Call
+    /// [`ready`](Self::ready) before use.
+    pub fn start(spec: &str) -> Self {
+        installed("@stoplight/prism-cli");
+        let port = free_port();
+        let spec = judges_dir().join("../..").join(spec);
+        let child = Command::new("node")
+            .arg(judges_dir().join("node_modules/@stoplight/prism-cli/dist/index.js"))
+            .args(["mock", "--dynamic", "--errors", "-h", "127.0.0.1", "-p"])
+            .arg(port.to_string())
+            .arg(&spec)
+            .current_dir(judges_dir())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start node ({e}): install Node.js; .ci/run needs it")
+            });
+        Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Waits until the server accepts connections (Prism takes seconds to start).
+    pub async fn ready(&mut self) {
+        let addr = self.base.trim_start_matches("http://").to_owned();
+        for _ in 0..600 {
+            if tokio::net::TcpStream::connect(&addr).await.is_ok() {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("Prism exited ({status}) before it listened on {addr}");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("Prism did not listen on {addr} within 60 s");
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+}
+
+impl Drop for SpecJudge {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback proxy in front of several spec judges: a request whose path starts with a
+/// route's prefix goes, without the prefix, to that route's judge (Prism serves a spec's paths
+/// from its root; the SDKs put a provider's base path, iinked Sign's `/api/v1` or XPKit's
+/// `/<service>`, in front). [`corrupt`](Self::corrupt) replaces every success body with one
+/// that is not JSON: the self-check that a wrong answer fails decoding.
+pub struct JudgeProxy {
+    base: String,
+    corrupt: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+impl JudgeProxy {
+    /// Serves `routes` (`(prefix, judge base)`, longest prefix first wins).
+    pub async fn start(mut routes: Vec<(String, String)>) -> Self {
+        use axum::body::Bytes;
+        use axum::http::{HeaderMap, Method, StatusCode, Uri};
+        routes.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
+        let routes = std::sync::Arc::new(routes);
+        let corrupt = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let (r, c) = (routes.clone(), corrupt.clone());
+        let app = axum::Router::new().fallback(
+            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let (routes, corrupt, http) = (r.clone(), c.clone(), http.clone());
+                async move {
+                    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                    let Some((prefix, judge)) =
+                        routes.iter().find(|(p, _)| path.starts_with(p.as_str()))
+                    else {
+                        return (
+                            StatusCode::NOT_FOUND,
+                            HeaderMap::new(),
+                            Bytes::from_static(b"no judge"),
+                        );
+                    };
+                    let rest = &path[prefix.len()..];
+                    let mut request = http.request(method, format!("{judge}{rest}")).body(body);
+                    for (name, value) in &headers {
+                        if name != "host" && name != "content-length" {
+                            request = request.header(name, value);
+                        }
+                    }
+                    let response = request.send().await.expect("the judge answers");
+                    let status = StatusCode::from_u16(response.status().as_u16()).expect("status");
+                    let mut out = HeaderMap::new();
+                    for (name, value) in response.headers() {
+                        if name != "content-length"
+                            && name != "transfer-encoding"
+                            && name != "connection"
+                        {
+                            out.append(name, value.clone());
+                        }
+                    }
+                    let mut bytes = response.bytes().await.unwrap_or_default();
+                    if status.is_success() && corrupt.load(std::sync::atomic::Ordering::SeqCst) {
+                        bytes = Bytes::from_static(b"{\"judge\": [1, 2");
+                    }
+                    (status, out, bytes)
+                }
+            },
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            base,
+            corrupt,
+            _server: server,
+        }
+    }
+
+    /// The proxy's origin.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Turns answer corruption on or off.
+    pub fn corrupt(&self, on: bool) {
+        self.corrupt.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+}

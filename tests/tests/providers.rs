@@ -14,6 +14,8 @@ mod iinked_sign;
 mod judges;
 #[path = "providers/mock.rs"]
 mod mock;
+#[path = "providers/spec_judge.rs"]
+mod spec_judge;
 #[path = "providers/surface.rs"]
 mod surface;
 #[path = "providers/sweep.rs"]

@@ -65,6 +65,20 @@ pub fn run(root: &Path, targets: &[Target], options: &Options) -> Report {
                 Err(error) => report.errors.push(error),
             }
         }
+        if !target.types_only {
+            // The spec judge's driver: every generated operation, called once.
+            match crate::drive::drive_code(target, &prepared.spec) {
+                Ok(code) => settle(
+                    root,
+                    &crate::drive::output(target),
+                    target.spec,
+                    &code,
+                    options,
+                    &mut report,
+                ),
+                Err(error) => report.errors.push(format!("{}: {error}", target.spec)),
+            }
+        }
     }
     // Each crate's known gaps, from every spec of the crate (not only the selected ones).
     let mut crates: Vec<&str> = targets.iter().map(|t| t.krate).collect();

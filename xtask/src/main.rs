@@ -13,6 +13,7 @@
 //! [`api`]); with `--check` it fails on any drift and says whether the change is breaking.
 
 mod api;
+mod drive;
 mod generate;
 mod lint;
 mod mocks;

@@ -374,7 +374,7 @@ impl OAuthFlow {
 enum Mode {
     ApiKey(ApiKey),
     OAuth {
-        app: OAuthApp,
+        app: Box<OAuthApp>,
         store: Arc<dyn TokenStore>,
         key: String,
     },
@@ -465,7 +465,7 @@ impl ClientBuilder {
         key: impl Into<String>,
     ) -> Self {
         self.mode = Some(Mode::OAuth {
-            app,
+            app: Box::new(app),
             store,
             key: key.into(),
         });
