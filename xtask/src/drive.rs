@@ -19,14 +19,14 @@ pub fn output(target: &Target) -> String {
 
 /// The Rust path of the target's generated `Client`.
 fn client_type(target: &Target) -> Result<String, String> {
-    let krate = match target.krate {
-        "crates/xink" => "xink_sdk",
-        "crates/iinked-sign" => "iinked_sign_sdk",
-        "crates/xref" => "xref_sdk",
-        "crates/xpkit" => "xpkit_sdk",
-        other => return Err(format!("no driver crate name for {other}")),
-    };
-    Ok(target.module_path().replacen("crate", krate, 1) + "::Client")
+    // `crates/<dir>` is the package `<dir>-sdk` (the layout every provider crate follows).
+    let dir = target
+        .krate
+        .strip_prefix("crates/")
+        .filter(|d| !d.is_empty() && !d.contains('/'))
+        .ok_or_else(|| format!("{} is not a provider crate directory", target.krate))?;
+    let krate = format!("{}_sdk", dir.replace('-', "_"));
+    Ok(target.module_path().replacen("crate", &krate, 1) + "::Client")
 }
 
 fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
@@ -232,4 +232,33 @@ pub fn drive_code(target: &Target, spec: &Value) -> Result<String, String> {
          \x20   let mut out = Vec::new();\n{calls}    out\n}}\n",
         spec_file = target.spec,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_hold_what_the_schema_requires_and_only_that() {
+        let spec = json!({"components": {"schemas": {
+            "Kind": {"type": "string", "enum": ["b", "a"]},
+            "Thing": {
+                "type": "object",
+                "required": ["name", "kind", "at", "tags", "n"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "kind": {"$ref": "#/components/schemas/Kind"},
+                    "at": {"type": "string", "format": "date-time"},
+                    "tags": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 3}},
+                    "n": {"oneOf": [{"type": "number"}, {"type": "string"}]},
+                    "optional": {"type": "string"}
+                }
+            }
+        }}});
+        let value = sample(&spec, &json!({"$ref": "#/components/schemas/Thing"}), 0);
+        assert_eq!(
+            value,
+            json!({"name": "judge", "kind": "b", "at": "2026-01-01T00:00:00Z", "tags": [3], "n": 1.0})
+        );
+    }
 }

@@ -316,12 +316,14 @@ mod tests {
         for target in targets::TARGETS {
             let gaps = format!("{}/KNOWN_GAPS.md", target.krate);
             let mock = target.mock_output();
+            let drive = (!target.types_only).then(|| crate::drive::output(target));
             let files = [
                 Some(target.spec),
                 Some(target.output),
                 target.shared,
                 Some(gaps.as_str()),
                 mock.as_deref(),
+                drive.as_deref(),
             ];
             for file in files.into_iter().flatten() {
                 let to = dir.join(file);
