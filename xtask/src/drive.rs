@@ -133,94 +133,83 @@ pub fn drive_code(target: &Target, spec: &Value) -> Result<String, String> {
             + "::types";
     let mut calls = String::new();
     let mut count = 0usize;
-    let paths = spec
-        .get("paths")
-        .and_then(Value::as_object)
-        .ok_or("the spec has no paths")?;
-    for (path, item) in paths {
-        let Some(item) = item.as_object() else {
+    for op in crate::lint::operations(spec) {
+        if op.is_manual() {
             continue;
-        };
-        for (method, op) in item {
-            if !crate::lint::METHODS.contains(&method.as_str()) {
-                continue;
-            }
-            if op.get("x-manual").and_then(Value::as_bool) == Some(true) {
-                continue;
-            }
-            let id = op
-                .get("operationId")
-                .and_then(Value::as_str)
-                .ok_or_else(|| format!("{method} {path}: no operationId"))?;
-            let name = crate::lint::snake_case(id);
-            let mut call = format!("client.{name}()");
-            let mut params: Vec<Value> = item
-                .get("parameters")
+        }
+        let (path, item) = (op.path, &spec["paths"][op.path]);
+        let id = op
+            .id
+            .ok_or_else(|| format!("{} {path}: no operationId", op.method))?;
+        let op = op.value;
+        let name = crate::lint::snake_case(id);
+        let mut call = format!("client.{name}()");
+        let mut params: Vec<Value> = item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        params.extend(
+            op.get("parameters")
                 .and_then(Value::as_array)
                 .cloned()
-                .unwrap_or_default();
-            params.extend(
-                op.get("parameters")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default(),
-            );
-            for p in &params {
-                let p = resolve(spec, p);
-                let required = p.get("required").and_then(Value::as_bool) == Some(true);
-                if !required {
-                    continue;
-                }
-                let pname = p.get("name").and_then(Value::as_str).unwrap_or_default();
-                let schema = p
-                    .get("schema")
-                    .cloned()
-                    .unwrap_or(json!({"type": "string"}));
-                let value = sample(spec, &schema, 0);
-                let _ = write!(
-                    call,
-                    ".{}({})",
-                    crate::lint::snake_case(pname),
-                    literal(&value)
-                );
+                .unwrap_or_default(),
+        );
+        for p in &params {
+            let p = resolve(spec, p);
+            let required = p.get("required").and_then(Value::as_bool) == Some(true);
+            if !required {
+                continue;
             }
-            if let Some(body) = op.get("requestBody") {
-                let body = resolve(spec, body);
-                let (media, content) = body
-                    .get("content")
-                    .and_then(Value::as_object)
-                    .and_then(|c| c.iter().next())
-                    .ok_or_else(|| format!("{id}: a request body without content"))?;
-                let schema = content.get("schema").cloned().unwrap_or(json!({}));
-                let value = sample(spec, &schema, 0);
-                let text = serde_json::to_string(&value).map_err(|e| e.to_string())?;
-                match schema.get("$ref").and_then(Value::as_str) {
-                    Some(r) => {
-                        let ty = crate::passes::type_name(r.rsplit('/').next().unwrap_or(r));
-                        let _ = write!(
-                            call,
-                            ".body(::serde_json::from_str::<{types}::{ty}>({text:?}).expect(\"the sample body decodes\"))"
-                        );
-                    }
-                    None if media.contains("json") => {
-                        let _ = write!(
-                            call,
-                            ".body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>({text:?}).expect(\"the sample body decodes\"))"
-                        );
-                    }
-                    None => {
-                        return Err(format!(
-                            "{id}: an inline {media} body the driver cannot build"
-                        ));
-                    }
-                }
-            }
-            let _ = writeln!(
-                calls,
-                "    out.push((\"{name}\", {call}.send().await.map(|_| ())));"
+            let pname = p.get("name").and_then(Value::as_str).unwrap_or_default();
+            let schema = p
+                .get("schema")
+                .cloned()
+                .unwrap_or(json!({"type": "string"}));
+            let value = sample(spec, &schema, 0);
+            let _ = write!(
+                call,
+                ".{}({})",
+                crate::lint::snake_case(pname),
+                literal(&value)
             );
-            count += 1;
         }
+        if let Some(body) = op.get("requestBody") {
+            let body = resolve(spec, body);
+            let (media, content) = body
+                .get("content")
+                .and_then(Value::as_object)
+                .and_then(|c| c.iter().next())
+                .ok_or_else(|| format!("{id}: a request body without content"))?;
+            let schema = content.get("schema").cloned().unwrap_or(json!({}));
+            let value = sample(spec, &schema, 0);
+            let text = serde_json::to_string(&value).map_err(|e| e.to_string())?;
+            match schema.get("$ref").and_then(Value::as_str) {
+                Some(r) => {
+                    let ty = crate::passes::type_name(r.rsplit('/').next().unwrap_or(r));
+                    let _ = write!(
+                        call,
+                        ".body(::serde_json::from_str::<{types}::{ty}>({text:?}).expect(\"the sample body decodes\"))"
+                    );
+                }
+                None if media.contains("json") => {
+                    let _ = write!(
+                        call,
+                        ".body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>({text:?}).expect(\"the sample body decodes\"))"
+                    );
+                }
+                None => {
+                    return Err(format!(
+                        "{id}: an inline {media} body the driver cannot build"
+                    ));
+                }
+            }
+        }
+        let _ = writeln!(
+            calls,
+            "    out.push((\"{name}\", {call}.send().await.map(|_| ())));"
+        );
+        count += 1;
     }
     Ok(format!(
         "// @generated by cargo xtask generate from {spec_file}\n// DO NOT EDIT\n\n\

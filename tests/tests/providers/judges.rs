@@ -22,6 +22,45 @@ fn http() -> reqwest::Client {
     sdk_auth::http::client("sdk-judge-test", &sdk_auth::Timeouts::default()).expect("client")
 }
 
+/// An iinked Sign OAuth flow of the judge's client `client` on `store`, authorized once (the
+/// judge approves at once) and completed under `key`; with `prompt=consent`, as OpenID servers
+/// need before they issue a refresh token for `offline_access`.
+async fn authorized(
+    judge: &OAuthJudge,
+    client: &str,
+    auth: ClientAuth,
+    store: Arc<dyn TokenStore>,
+    key: &str,
+) -> Result<iinked_sign_sdk::OAuthFlow> {
+    let flow = consent_flow(judge, client, auth, store)?;
+    let pending = flow.authorize()?;
+    let redirect = judge.approve(pending.url().as_str()).await;
+    assert!(
+        redirect.contains("iss="),
+        "the judge sends RFC 9207 iss: {redirect}"
+    );
+    flow.complete(pending, &redirect, key).await?;
+    Ok(flow)
+}
+
+fn consent_flow(
+    judge: &OAuthJudge,
+    client: &str,
+    auth: ClientAuth,
+    store: Arc<dyn TokenStore>,
+) -> Result<iinked_sign_sdk::OAuthFlow> {
+    let app = iinked_sign_sdk::OAuthApp::new(client, JUDGE_REDIRECT)
+        .client_secret(JUDGE_SECRET)
+        .client_auth(auth)
+        .scopes(["openid", "offline_access", "profile"])
+        .authorize_param("prompt", "consent");
+    Ok(iinked_sign_sdk::OAuthFlow::new(
+        iinked_sign_sdk::Region::custom(judge.base())?,
+        app,
+        store,
+    )?)
+}
+
 #[tokio::test]
 async fn client_credentials_in_the_body_and_as_rfc_basic() -> Result {
     let judge = OAuthJudge::start("xpkit", 300);
@@ -76,23 +115,7 @@ async fn iinked_sign_code_pkce_iss_and_rotation_with_reuse_detection() -> Result
     .enumerate()
     {
         let store = Arc::new(InMemoryTokenStore::new());
-        let app = iinked_sign_sdk::OAuthApp::new(client, JUDGE_REDIRECT)
-            .client_secret(JUDGE_SECRET)
-            .client_auth(auth)
-            .scopes(["openid", "offline_access", "profile"])
-            .authorize_param("prompt", "consent");
-        let flow = iinked_sign_sdk::OAuthFlow::new(
-            iinked_sign_sdk::Region::custom(judge.base())?,
-            app,
-            store.clone(),
-        )?;
-        let pending = flow.authorize()?;
-        let redirect = judge.approve(pending.url().as_str()).await;
-        assert!(
-            redirect.contains("iss="),
-            "the judge sends RFC 9207 iss: {redirect}"
-        );
-        flow.complete(pending, &redirect, "customer").await?;
+        let flow = authorized(&judge, client, auth, store.clone(), "customer").await?;
         let grant = flow.stored("customer").await?.expect("stored");
         assert!(
             grant.refresh_token.is_some(),
@@ -148,15 +171,8 @@ async fn iinked_sign_code_pkce_iss_and_rotation_with_reuse_detection() -> Result
 #[tokio::test]
 async fn a_mixed_up_issuer_is_refused_before_the_code_is_used() -> Result {
     let judge = OAuthJudge::start("iinked", 300);
-    let app = iinked_sign_sdk::OAuthApp::new("code-post", JUDGE_REDIRECT)
-        .client_secret(JUDGE_SECRET)
-        .scopes(["openid", "offline_access"])
-        .authorize_param("prompt", "consent");
-    let flow = iinked_sign_sdk::OAuthFlow::new(
-        iinked_sign_sdk::Region::custom(judge.base())?,
-        app,
-        Arc::new(InMemoryTokenStore::new()),
-    )?;
+    let store = Arc::new(InMemoryTokenStore::new());
+    let flow = consent_flow(&judge, "code-post", ClientAuth::RequestBody, store)?;
     let pending = flow.authorize()?;
     let redirect = judge.approve(pending.url().as_str()).await;
     let mut url = Url::parse(&redirect)?;
@@ -223,18 +239,7 @@ async fn processes_sharing_a_store_rotate_one_grant_without_reuse() -> Result {
         } else {
             Arc::new(sdk_auth::RedisTokenStore::new(&redis.url(), "sdk-test:")?)
         };
-        let app = iinked_sign_sdk::OAuthApp::new("code-post", JUDGE_REDIRECT)
-            .client_secret(JUDGE_SECRET)
-            .scopes(["openid", "offline_access"])
-            .authorize_param("prompt", "consent");
-        let flow = iinked_sign_sdk::OAuthFlow::new(
-            iinked_sign_sdk::Region::custom(judge.base())?,
-            app,
-            store.clone(),
-        )?;
-        let pending = flow.authorize()?;
-        let redirect = judge.approve(pending.url().as_str()).await;
-        flow.complete(pending, &redirect, "fleet").await?;
+        authorized(&judge, "code-post", ClientAuth::RequestBody, store, "fleet").await?;
 
         let mut children = Vec::new();
         for _ in 0..6 {

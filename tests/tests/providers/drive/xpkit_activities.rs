@@ -12,9 +12,9 @@ pub async fn drive(client: &xpkit_sdk::activities::Client) -> Vec<(&'static str,
     out.push(("create_activities_bulk", client.create_activities_bulk().body(::serde_json::from_str::<xpkit_sdk::activities::types::ActivitiesBulkRequest>("{\"activities\":[]}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("list_activities", client.list_activities().send().await.map(|_| ())));
     out.push(("create_activity", client.create_activity().body(::serde_json::from_str::<xpkit_sdk::activities::types::ActivityRequest>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
-    out.push(("delete_activity", client.delete_activity().resource_id("judge").send().await.map(|_| ())));
     out.push(("read_activity", client.read_activity().resource_id("judge").send().await.map(|_| ())));
-    out.push(("update_activity", client.update_activity().resource_id("judge").body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("replace_activity", client.replace_activity().resource_id("judge").body(::serde_json::from_str::<xpkit_sdk::activities::types::ActivityRequest>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
+    out.push(("delete_activity", client.delete_activity().resource_id("judge").send().await.map(|_| ())));
+    out.push(("update_activity", client.update_activity().resource_id("judge").body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out
 }

@@ -12,8 +12,8 @@ pub async fn drive(client: &xpkit_sdk::alerts::Client) -> Vec<(&'static str, Res
     out.push(("trigger_alert", client.trigger_alert().body(::serde_json::from_str::<xpkit_sdk::alerts::types::AlertTriggerRequest>("{\"distribution_list\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("list_distributions", client.list_distributions().send().await.map(|_| ())));
     out.push(("create_distribution", client.create_distribution().body(::serde_json::from_str::<xpkit_sdk::alerts::types::AlertDistributionRequest>("{\"channels\":{},\"name\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
-    out.push(("delete_distribution", client.delete_distribution().resource_id("judge").send().await.map(|_| ())));
     out.push(("read_distribution", client.read_distribution().resource_id("judge").send().await.map(|_| ())));
     out.push(("replace_distribution", client.replace_distribution().resource_id("judge").body(::serde_json::from_str::<xpkit_sdk::alerts::types::AlertDistributionRequest>("{\"channels\":{},\"name\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
+    out.push(("delete_distribution", client.delete_distribution().resource_id("judge").send().await.map(|_| ())));
     out
 }

@@ -12,13 +12,13 @@ pub async fn drive(client: &xpkit_sdk::health::Client) -> Vec<(&'static str, Res
     out.push(("list_application_configurations", client.list_application_configurations().send().await.map(|_| ())));
     out.push(("create_application_configuration", client.create_application_configuration().body(::serde_json::from_str::<xpkit_sdk::health::types::HealthApplicationRequest>("{\"alert_distribution_list\":\"judge\",\"request_frequency\":1.0,\"service_name\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("checkin_application", client.checkin_application().account_id("judge").token("judge").send().await.map(|_| ())));
-    out.push(("delete_application_configuration", client.delete_application_configuration().resource_id("judge").send().await.map(|_| ())));
     out.push(("read_application_configuration", client.read_application_configuration().resource_id("judge").send().await.map(|_| ())));
     out.push(("replace_application_configuration", client.replace_application_configuration().resource_id("judge").body(::serde_json::from_str::<xpkit_sdk::health::types::HealthApplicationRequest>("{\"alert_distribution_list\":\"judge\",\"request_frequency\":1.0,\"service_name\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
+    out.push(("delete_application_configuration", client.delete_application_configuration().resource_id("judge").send().await.map(|_| ())));
     out.push(("list_service_configurations", client.list_service_configurations().send().await.map(|_| ())));
     out.push(("create_service_configuration", client.create_service_configuration().body(::serde_json::from_str::<xpkit_sdk::health::types::HealthServiceRequest>("{\"alert_distribution_list\":\"judge\",\"endpoint\":\"judge\",\"service_name\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
-    out.push(("delete_service_configuration", client.delete_service_configuration().resource_id("judge").send().await.map(|_| ())));
     out.push(("read_service_configuration", client.read_service_configuration().resource_id("judge").send().await.map(|_| ())));
     out.push(("replace_service_configuration", client.replace_service_configuration().resource_id("judge").body(::serde_json::from_str::<xpkit_sdk::health::types::HealthServiceRequest>("{\"alert_distribution_list\":\"judge\",\"endpoint\":\"judge\",\"service_name\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
+    out.push(("delete_service_configuration", client.delete_service_configuration().resource_id("judge").send().await.map(|_| ())));
     out
 }

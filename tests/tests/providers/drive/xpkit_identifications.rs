@@ -12,11 +12,11 @@ pub async fn drive(client: &xpkit_sdk::identifications::Client) -> Vec<(&'static
     out.push(("list_wallet_configurations", client.list_wallet_configurations().send().await.map(|_| ())));
     out.push(("create_wallet_configuration", client.create_wallet_configuration().body(::serde_json::from_str::<xpkit_sdk::identifications::types::WalletConfigurationCreateRequest>("{\"configuration_name\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("generate_wallet_pass", client.generate_wallet_pass().body(::serde_json::from_str::<xpkit_sdk::identifications::types::IdentificationGenerateWalletRequest>("{\"configuration_id\":\"judge\",\"data\":{\"unique_code\":\"judge\"}}").expect("the sample body decodes")).send().await.map(|_| ())));
-    out.push(("delete_wallet_configuration", client.delete_wallet_configuration().resource_id("judge").send().await.map(|_| ())));
     out.push(("read_wallet_configuration", client.read_wallet_configuration().resource_id("judge").send().await.map(|_| ())));
+    out.push(("delete_wallet_configuration", client.delete_wallet_configuration().resource_id("judge").send().await.map(|_| ())));
     out.push(("update_wallet_configuration", client.update_wallet_configuration().resource_id("judge").body(::serde_json::from_str::<xpkit_sdk::identifications::types::WalletConfigurationUpdateRequest>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
-    out.push(("delete_identity_batch", client.delete_identity_batch().identity_type("qrcode").body(::serde_json::from_str::<xpkit_sdk::identifications::types::IdentityBatchDeleteRequest>("{\"batch_id\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("create_identity_batch", client.create_identity_batch().identity_type("qrcode").body(::serde_json::from_str::<xpkit_sdk::identifications::types::IdentificationsBatchRequest>("{\"amount\":1,\"name\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
+    out.push(("delete_identity_batch", client.delete_identity_batch().identity_type("qrcode").body(::serde_json::from_str::<xpkit_sdk::identifications::types::IdentityBatchDeleteRequest>("{\"batch_id\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("list_identity_batches", client.list_identity_batches().send().await.map(|_| ())));
     out.push(("download_identity_batch", client.download_identity_batch().resource_id("judge").send().await.map(|_| ())));
     out.push(("encode_identity", client.encode_identity().identity_type("qrcode").account_id("judge").data("judge").send().await.map(|_| ())));

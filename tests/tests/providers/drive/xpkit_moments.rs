@@ -11,10 +11,10 @@ pub async fn drive(client: &xpkit_sdk::moments::Client) -> Vec<(&'static str, Re
     let mut out = Vec::new();
     out.push(("list_moments", client.list_moments().send().await.map(|_| ())));
     out.push(("create_moment", client.create_moment().body(::serde_json::from_str::<xpkit_sdk::moments::types::MomentRequest>("{\"experience_id\":\"judge\",\"name\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
-    out.push(("delete_moment", client.delete_moment().resource_id("judge").send().await.map(|_| ())));
     out.push(("read_moment", client.read_moment().resource_id("judge").send().await.map(|_| ())));
-    out.push(("update_moment", client.update_moment().resource_id("judge").body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("replace_moment", client.replace_moment().resource_id("judge").body(::serde_json::from_str::<xpkit_sdk::moments::types::MomentRequest>("{\"experience_id\":\"judge\",\"name\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
+    out.push(("delete_moment", client.delete_moment().resource_id("judge").send().await.map(|_| ())));
+    out.push(("update_moment", client.update_moment().resource_id("judge").body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("duplicate_moments", client.duplicate_moments().body(::serde_json::from_str::<xpkit_sdk::moments::types::ExperienceDuplicateRequest>("{\"new_experience_id\":\"judge\",\"old_experience_id\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
     out
 }

@@ -11,8 +11,8 @@ pub async fn drive(client: &xpkit_sdk::nfts::Client) -> Vec<(&'static str, Resul
     let mut out = Vec::new();
     out.push(("list_nft_configurations", client.list_nft_configurations().send().await.map(|_| ())));
     out.push(("create_nft_configuration", client.create_nft_configuration().body(::serde_json::from_str::<xpkit_sdk::nfts::types::NftConfigurationRequest>("{\"blockchain\":\"solana\",\"blockchain_options\":{\"network\":\"devnet\",\"private_key\":\"judge\",\"wallet_auth\":\"private_key\"},\"configuration_name\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
-    out.push(("delete_nft_configuration", client.delete_nft_configuration().resource_id("judge").send().await.map(|_| ())));
     out.push(("read_nft_configuration", client.read_nft_configuration().resource_id("judge").send().await.map(|_| ())));
     out.push(("replace_nft_configuration", client.replace_nft_configuration().resource_id("judge").body(::serde_json::from_str::<xpkit_sdk::nfts::types::NftConfigurationRequest>("{\"blockchain\":\"solana\",\"blockchain_options\":{\"network\":\"devnet\",\"private_key\":\"judge\",\"wallet_auth\":\"private_key\"},\"configuration_name\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
+    out.push(("delete_nft_configuration", client.delete_nft_configuration().resource_id("judge").send().await.map(|_| ())));
     out
 }

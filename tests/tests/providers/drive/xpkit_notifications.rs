@@ -12,12 +12,12 @@ pub async fn drive(client: &xpkit_sdk::notifications::Client) -> Vec<(&'static s
     out.push(("list_campaigns", client.list_campaigns().send().await.map(|_| ())));
     out.push(("create_campaign", client.create_campaign().body(::serde_json::from_str::<xpkit_sdk::notifications::types::NotificationCampaignRequest>("{\"campaign_name\":\"judge\",\"content\":{},\"experience_id\":\"judge\",\"gateway\":\"judge\",\"gateway_config\":{},\"notification_type\":\"judge\",\"object_id\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("list_scheduled_campaigns", client.list_scheduled_campaigns().send().await.map(|_| ())));
-    out.push(("cancel_scheduled_campaign", client.cancel_scheduled_campaign().resource_id("judge").send().await.map(|_| ())));
     out.push(("read_scheduled_campaign", client.read_scheduled_campaign().resource_id("judge").send().await.map(|_| ())));
-    out.push(("delete_campaign", client.delete_campaign().resource_id("judge").send().await.map(|_| ())));
+    out.push(("cancel_scheduled_campaign", client.cancel_scheduled_campaign().resource_id("judge").send().await.map(|_| ())));
     out.push(("read_campaign", client.read_campaign().resource_id("judge").send().await.map(|_| ())));
-    out.push(("update_campaign", client.update_campaign().resource_id("judge").body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("replace_campaign", client.replace_campaign().resource_id("judge").body(::serde_json::from_str::<xpkit_sdk::notifications::types::NotificationCampaignRequest>("{\"campaign_name\":\"judge\",\"content\":{},\"experience_id\":\"judge\",\"gateway\":\"judge\",\"gateway_config\":{},\"notification_type\":\"judge\",\"object_id\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
+    out.push(("delete_campaign", client.delete_campaign().resource_id("judge").send().await.map(|_| ())));
+    out.push(("update_campaign", client.update_campaign().resource_id("judge").body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("trigger_notification", client.trigger_notification().body(::serde_json::from_str::<xpkit_sdk::notifications::types::NotificationTriggerRequest>("{\"campaign_id\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("list_templates", client.list_templates().send().await.map(|_| ())));
     out

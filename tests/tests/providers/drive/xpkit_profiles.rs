@@ -13,10 +13,10 @@ pub async fn drive(client: &xpkit_sdk::profiles::Client) -> Vec<(&'static str, R
     out.push(("create_profile", client.create_profile().body(::serde_json::from_str::<xpkit_sdk::profiles::types::ProfileDocument>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("create_or_update_profile", client.create_or_update_profile().body(::serde_json::from_str::<xpkit_sdk::profiles::types::ProfileDocument>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("merge_profiles", client.merge_profiles().body(::serde_json::from_str::<xpkit_sdk::profiles::types::ProfilesMergeRequest>("{\"authority\":\"judge\",\"profiles\":[]}").expect("the sample body decodes")).send().await.map(|_| ())));
-    out.push(("delete_profile", client.delete_profile().resource_id("judge").send().await.map(|_| ())));
     out.push(("read_profile", client.read_profile().resource_id("judge").send().await.map(|_| ())));
-    out.push(("update_profile", client.update_profile().resource_id("judge").body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("replace_profile", client.replace_profile().resource_id("judge").body(::serde_json::from_str::<xpkit_sdk::profiles::types::ProfileDocument>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
+    out.push(("delete_profile", client.delete_profile().resource_id("judge").send().await.map(|_| ())));
+    out.push(("update_profile", client.update_profile().resource_id("judge").body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("create_profiles_bulk", client.create_profiles_bulk().body(::serde_json::from_str::<xpkit_sdk::profiles::types::ProfilesBulkRequest>("{\"profiles\":[]}").expect("the sample body decodes")).send().await.map(|_| ())));
     out
 }

@@ -11,16 +11,16 @@ pub async fn drive(client: &xpkit_sdk::queues::Client) -> Vec<(&'static str, Res
     let mut out = Vec::new();
     out.push(("list_queues", client.list_queues().send().await.map(|_| ())));
     out.push(("create_queue", client.create_queue().body(::serde_json::from_str::<xpkit_sdk::queues::types::QueueRequest>("{\"experience_id\":\"judge\",\"name\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
-    out.push(("delete_queue", client.delete_queue().resource_id("judge").send().await.map(|_| ())));
     out.push(("read_queue", client.read_queue().resource_id("judge").send().await.map(|_| ())));
-    out.push(("update_queue", client.update_queue().resource_id("judge").body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("replace_queue", client.replace_queue().resource_id("judge").body(::serde_json::from_str::<xpkit_sdk::queues::types::QueueRequest>("{\"experience_id\":\"judge\",\"name\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
+    out.push(("delete_queue", client.delete_queue().resource_id("judge").send().await.map(|_| ())));
+    out.push(("update_queue", client.update_queue().resource_id("judge").body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("list_queue_items", client.list_queue_items().queue_id("judge").send().await.map(|_| ())));
     out.push(("create_queue_item", client.create_queue_item().queue_id("judge").body(::serde_json::from_str::<xpkit_sdk::queues::types::QueueItemRequest>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("read_queue_group_stats", client.read_queue_group_stats().queue_id("judge").send().await.map(|_| ())));
-    out.push(("delete_queue_item", client.delete_queue_item().queue_id("judge").resource_id("judge").send().await.map(|_| ())));
     out.push(("read_queue_item", client.read_queue_item().queue_id("judge").resource_id("judge").send().await.map(|_| ())));
-    out.push(("update_queue_item", client.update_queue_item().queue_id("judge").resource_id("judge").body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("replace_queue_item", client.replace_queue_item().queue_id("judge").resource_id("judge").body(::serde_json::from_str::<xpkit_sdk::queues::types::QueueItemRequest>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
+    out.push(("delete_queue_item", client.delete_queue_item().queue_id("judge").resource_id("judge").send().await.map(|_| ())));
+    out.push(("update_queue_item", client.update_queue_item().queue_id("judge").resource_id("judge").body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out
 }

@@ -12,9 +12,9 @@ pub async fn drive(client: &xpkit_sdk::resources::Client) -> Vec<(&'static str, 
     out.push(("read_resource_summary", client.read_resource_summary().send().await.map(|_| ())));
     out.push(("list_resources", client.list_resources().resource_type("judge").send().await.map(|_| ())));
     out.push(("create_resource", client.create_resource().resource_type("judge").body(::serde_json::from_str::<xpkit_sdk::resources::types::ResourceRequest>("{\"name\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
-    out.push(("delete_resource", client.delete_resource().resource_type("judge").resource_id("judge").send().await.map(|_| ())));
     out.push(("read_resource", client.read_resource().resource_type("judge").resource_id("judge").send().await.map(|_| ())));
-    out.push(("update_resource", client.update_resource().resource_type("judge").resource_id("judge").body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("replace_resource", client.replace_resource().resource_type("judge").resource_id("judge").body(::serde_json::from_str::<xpkit_sdk::resources::types::ResourceRequest>("{\"name\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
+    out.push(("delete_resource", client.delete_resource().resource_type("judge").resource_id("judge").send().await.map(|_| ())));
+    out.push(("update_resource", client.update_resource().resource_type("judge").resource_id("judge").body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out
 }

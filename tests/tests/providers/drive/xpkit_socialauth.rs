@@ -11,8 +11,8 @@ pub async fn drive(client: &xpkit_sdk::socialauth::Client) -> Vec<(&'static str,
     let mut out = Vec::new();
     out.push(("list_social_auth_configurations", client.list_social_auth_configurations().send().await.map(|_| ())));
     out.push(("create_social_auth_configuration", client.create_social_auth_configuration().body(::serde_json::from_str::<xpkit_sdk::socialauth::types::SocialAuthRequest>("{\"app_id\":\"judge\",\"app_secret\":\"judge\",\"auth_file_contents\":\"judge\",\"auth_file_name\":\"judge\",\"domain\":\"judge\",\"experience_id\":\"judge\",\"name\":\"judge\",\"type\":\"wechat\"}").expect("the sample body decodes")).send().await.map(|_| ())));
-    out.push(("delete_social_auth_configuration", client.delete_social_auth_configuration().resource_id("judge").send().await.map(|_| ())));
     out.push(("read_social_auth_configuration", client.read_social_auth_configuration().resource_id("judge").send().await.map(|_| ())));
     out.push(("replace_social_auth_configuration", client.replace_social_auth_configuration().resource_id("judge").body(::serde_json::from_str::<xpkit_sdk::socialauth::types::SocialAuthRequest>("{\"app_id\":\"judge\",\"app_secret\":\"judge\",\"auth_file_contents\":\"judge\",\"auth_file_name\":\"judge\",\"domain\":\"judge\",\"experience_id\":\"judge\",\"name\":\"judge\",\"type\":\"wechat\"}").expect("the sample body decodes")).send().await.map(|_| ())));
+    out.push(("delete_social_auth_configuration", client.delete_social_auth_configuration().resource_id("judge").send().await.map(|_| ())));
     out
 }

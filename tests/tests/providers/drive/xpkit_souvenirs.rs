@@ -11,10 +11,10 @@ pub async fn drive(client: &xpkit_sdk::souvenirs::Client) -> Vec<(&'static str, 
     let mut out = Vec::new();
     out.push(("list_souvenirs", client.list_souvenirs().send().await.map(|_| ())));
     out.push(("create_souvenir", client.create_souvenir().body(::serde_json::from_str::<xpkit_sdk::souvenirs::types::SouvenirRequest>("{\"experience_id\":\"judge\",\"moment_ids\":[],\"name\":\"judge\",\"type\":\"image\",\"url\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
-    out.push(("delete_souvenir", client.delete_souvenir().resource_id("judge").send().await.map(|_| ())));
     out.push(("read_souvenir", client.read_souvenir().resource_id("judge").send().await.map(|_| ())));
-    out.push(("update_souvenir", client.update_souvenir().resource_id("judge").body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("replace_souvenir", client.replace_souvenir().resource_id("judge").body(::serde_json::from_str::<xpkit_sdk::souvenirs::types::SouvenirRequest>("{\"experience_id\":\"judge\",\"moment_ids\":[],\"name\":\"judge\",\"type\":\"image\",\"url\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
+    out.push(("delete_souvenir", client.delete_souvenir().resource_id("judge").send().await.map(|_| ())));
+    out.push(("update_souvenir", client.update_souvenir().resource_id("judge").body(::serde_json::from_str::<::serde_json::Map<String, ::serde_json::Value>>("{}").expect("the sample body decodes")).send().await.map(|_| ())));
     out.push(("duplicate_souvenirs", client.duplicate_souvenirs().body(::serde_json::from_str::<xpkit_sdk::souvenirs::types::ExperienceDuplicateRequest>("{\"new_experience_id\":\"judge\",\"old_experience_id\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
     out
 }

@@ -11,13 +11,13 @@ pub async fn drive(client: &xpkit_sdk::vcc::Client) -> Vec<(&'static str, Result
     let mut out = Vec::new();
     out.push(("list_vcc_configurations", client.list_vcc_configurations().send().await.map(|_| ())));
     out.push(("create_vcc_configuration", client.create_vcc_configuration().body(::serde_json::from_str::<xpkit_sdk::vcc::types::VccConfigurationRequest>("{\"adapter_name\":\"judge\",\"configuration_name\":\"judge\",\"experience_id\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
-    out.push(("delete_vcc_configuration", client.delete_vcc_configuration().resource_id("judge").send().await.map(|_| ())));
     out.push(("read_vcc_configuration", client.read_vcc_configuration().resource_id("judge").send().await.map(|_| ())));
     out.push(("replace_vcc_configuration", client.replace_vcc_configuration().resource_id("judge").body(::serde_json::from_str::<xpkit_sdk::vcc::types::VccConfigurationRequest>("{\"adapter_name\":\"judge\",\"configuration_name\":\"judge\",\"experience_id\":\"judge\"}").expect("the sample body decodes")).send().await.map(|_| ())));
+    out.push(("delete_vcc_configuration", client.delete_vcc_configuration().resource_id("judge").send().await.map(|_| ())));
     out.push(("list_vcc_tasks", client.list_vcc_tasks().send().await.map(|_| ())));
     out.push(("read_vcc_task", client.read_vcc_task().resource_id("judge").send().await.map(|_| ())));
-    out.push(("cancel_vcc_task", client.cancel_vcc_task().resource_id("judge").send().await.map(|_| ())));
     out.push(("retrigger_vcc_task", client.retrigger_vcc_task().resource_id("judge").send().await.map(|_| ())));
+    out.push(("cancel_vcc_task", client.cancel_vcc_task().resource_id("judge").send().await.map(|_| ())));
     out.push(("retrigger_vcc_tasks", client.retrigger_vcc_tasks().body(::serde_json::from_str::<xpkit_sdk::vcc::types::VccRetriggerTasksRequest>("{\"tasks_ids\":[]}").expect("the sample body decodes")).send().await.map(|_| ())));
     out
 }
