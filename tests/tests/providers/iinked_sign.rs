@@ -727,6 +727,21 @@ fn webhook_events_parse_and_unknown_events_are_kept() {
     assert_eq!(webhook::signature(&headers), Some("sig-value"));
 }
 
+/// The docs send `null` for `package` (add_package answer), `states` (list_packages request)
+/// and `shared` (list_templates request): the generated types take them.
+#[test]
+fn documented_nulls_deserialize() {
+    let added: types::PackageResponse =
+        serde_json::from_value(json!({"packageId": "p", "package": null})).expect("package: null");
+    assert!(added.package.is_none());
+    let list: types::ListPackagesRequest =
+        serde_json::from_value(json!({"states": null, "take": 10})).expect("states: null");
+    assert_eq!(list.states, None);
+    let templates: types::ListTemplatesRequest =
+        serde_json::from_value(json!({"shared": null})).expect("shared: null");
+    assert_eq!(templates.shared, None);
+}
+
 #[test]
 fn documented_payloads_deserialize_into_generated_types() {
     // §7.7 Link, §6.1 upload example, §7.4 status, §7.8 delete, list envelopes.
