@@ -87,8 +87,8 @@ impl StoredToken {
         };
         let threshold = match self.lifetime() {
             Some(lifetime) => (lifetime / 5).max(Duration::from_secs(1)).min(cap),
-            // An older record without `issued_at`: a tenth of what is left when it was read
-            // cannot be told from a fresh token, so the floor of the known case applies.
+            // An older record without `issued_at`: its lifetime is unknown, so a short fixed
+            // threshold (at most `cap`) keeps even short tokens adoptable.
             None => cap.min(Duration::from_secs(10)),
         };
         remaining > threshold
